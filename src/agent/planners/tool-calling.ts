@@ -1,0 +1,51 @@
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
+import { UserError } from '../errors.ts';
+import { observationText, type Planner } from '../planner.ts';
+import { parseArguments } from '../../tools/router.ts';
+
+/** Native function calling: tools are bound to the model and calls come back as structured data. */
+export const toolCallingPlanner: Planner = {
+  name: 'tool-calling',
+
+  prepare({ model, tools }) {
+    if (tools.length === 0) return model;
+    if (typeof model.bindTools !== 'function') {
+      throw new UserError(
+        `The model ${model.getName()} cannot bind tools, so the "tool-calling" planner cannot use it. ` +
+          'Use planner: "react" (or "auto") for models without native tool calling.',
+      );
+    }
+    return model.bindTools([...tools]);
+  },
+
+  messages({ instructions, input, steps }) {
+    const messages: BaseMessage[] = [];
+    if (instructions) messages.push(new SystemMessage(instructions));
+    messages.push(new HumanMessage(input));
+    for (const step of steps) {
+      messages.push(
+        new AIMessage({
+          content: step.reply.text,
+          tool_calls: step.reply.toolCalls.map((call) => {
+            const parsed = parseArguments(call.argsText);
+            const args = parsed.ok && isPlainObject(parsed.value) ? parsed.value : {};
+            return { id: call.id, name: call.name, args, type: 'tool_call' as const };
+          }),
+        }),
+      );
+      for (const record of step.toolCalls) {
+        messages.push(new ToolMessage({ tool_call_id: record.id, content: observationText(record), status: record.error === undefined ? 'success' : 'error' }));
+      }
+    }
+    return messages;
+  },
+
+  decide({ reply }) {
+    if (reply.toolCalls.length > 0) return { type: 'act', calls: reply.toolCalls };
+    return { type: 'final', output: reply.text };
+  },
+};
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,58 @@
+import { Command, CommanderError } from 'commander';
+import { GantryError, UserError } from '../agent/errors.ts';
+import type { CliIO } from './io.ts';
+import { registerRunCommand } from './run-command.ts';
+import { registerToolsCommand } from './tools-command.ts';
+import { VERSION } from './version.ts';
+
+/** Exit codes: 0 final answer or success, 1 a run failed or a budget stopped it, 2 usage or configuration error. */
+export const EXIT_USAGE = 2;
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('gantry')
+    .description('Gantry: run tool-using LLM agents.')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ gantry run math --model openai:gpt-4.1-mini --input "What is 15% of 80 km in miles?"
+  $ gantry tools call calculator --args '{"expression":"2^100"}'
+  $ gantry tools list --json
+
+Models: --model PROVIDER:MODEL or GANTRY_MODEL; openai:NAME with OPENAI_API_KEY or --base-url for
+OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE replays a --record file.`,
+    );
+  registerRunCommand(program, io);
+  registerToolsCommand(program, io);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and resolves to the exit code; never calls process.exit itself. */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram({ ...io, setExitCode: (code) => (exitCode = code) });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are successful exits; every other parse error is a usage error.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof UserError) {
+      io.stderr.write(`gantry: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    const message = error instanceof GantryError || error instanceof Error ? error.message : String(error);
+    io.stderr.write(`gantry: ${message}\n`);
+    return 1;
+  }
+}

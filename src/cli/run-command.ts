@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import { createAgent, type AgentLimits } from '../agent/agent.ts';
+import type { AgentDefinition } from '../agent/definition.ts';
+import { UserError } from '../agent/errors.ts';
+import type { RunResult } from '../agent/records.ts';
+import { TraceWriter } from '../agent/trace.ts';
+import { resolveModel } from '../models/model-spec.ts';
+import { builtinTools } from '../tools/builtins.ts';
+import type { ToolLike } from '../tools/registered-tool.ts';
+import { toJsonResult } from './json-result.ts';
+import { loadAgentDefinition } from './load-agent.ts';
+import { HumanPrinter } from './printer.ts';
+import { parsePositiveInt, parsePositiveNumber, readStdin, type CliIO } from './io.ts';
+
+export interface RunCommandOptions {
+  model?: string;
+  baseUrl?: string;
+  tools?: string;
+  instructions?: string;
+  input?: string;
+  planner?: string;
+  maxSteps?: number;
+  maxTokens?: number;
+  timeout?: number;
+  maxCost?: number;
+  json?: boolean;
+  trace?: string;
+  record?: string;
+}
+
+const GENERAL_ASSISTANT: AgentDefinition = {
+  name: 'assistant',
+  description: 'A general assistant with the built-in tools.',
+  instructions:
+    'You are a helpful assistant. Use the tools when they help: the calculator for any arithmetic, ' +
+    'unit conversion or math, instead of computing in your head. Answer concisely.',
+};
+
+export function registerRunCommand(program: Command, io: CliIO): void {
+  program
+    .command('run')
+    .description('Run an agent on one input and print its answer.')
+    .argument('[agent]', 'an example agent name (assistant, math) or a path to a module exporting an agent definition')
+    .option('-m, --model <spec>', 'model as PROVIDER:MODEL (default: $GANTRY_MODEL), e.g. openai:gpt-4.1-mini')
+    .option('--base-url <url>', 'OpenAI-compatible server for openai: models (default: $OPENAI_BASE_URL)')
+    .option('--tools <names>', 'comma-separated tool names (default: the agent\'s tools; all built-ins without AGENT)')
+    .option('--instructions <text>', 'system instructions, replacing the agent\'s')
+    .option('-i, --input <text>', 'the task (default: read from stdin)')
+    .option('--planner <name>', 'auto, tool-calling or react', 'auto')
+    .option('--max-steps <n>', 'most model calls in the run (default 25)', parsePositiveInt)
+    .option('--max-tokens <n>', 'token budget for the run', parsePositiveInt)
+    .option('--timeout <ms>', 'wall-clock limit for the run, in milliseconds', parsePositiveInt)
+    .option('--max-cost <usd>', 'spend limit in US dollars (needs a known model price)', parsePositiveNumber)
+    .option('--json', 'print exactly one JSON object with the result on stdout')
+    .option('--trace <file>', 'append the run\'s events to FILE as JSON lines')
+    .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ gantry run math --model openai:gpt-4.1-mini --input "A train covers 342 km in 3.6 h. Average speed in mph?"
+  $ echo "What is 17% of 2,340?" | gantry run --model openai:qwen2.5 --base-url http://localhost:11434/v1
+  $ gantry run assistant --model replay:demo.jsonl --input "What is 2^100?" --json
+  $ gantry run ./my-agent.ts --model openai:gpt-4.1-mini --trace run.jsonl --record run.model.jsonl`,
+    )
+    .action(async (agentName: string | undefined, options: RunCommandOptions) => {
+      io.setExitCode(await runCommand(agentName, options, io));
+    });
+}
+
+/** Runs one agent and returns the exit code: 0 final answer, 1 failed or stopped by a budget. */
+export async function runCommand(agentName: string | undefined, options: RunCommandOptions, io: CliIO): Promise<number> {
+  const definition = agentName ? await loadAgentDefinition(agentName) : GENERAL_ASSISTANT;
+  const tools = selectTools(definition, options.tools);
+  const resolved = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env });
+  const input = options.input ?? (await readStdin(io));
+  if (!input.trim()) throw new UserError('No input: pass --input TEXT or pipe the task on stdin.');
+  const limits: AgentLimits = {
+    ...definition.limits,
+    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
+    ...(options.maxCost === undefined ? {} : { maxCostUsd: options.maxCost }),
+  };
+  const agent = createAgent({
+    model: resolved.model,
+    modelName: resolved.name,
+    tools,
+    instructions: options.instructions ?? definition.instructions,
+    planner: (options.planner as 'auto' | 'tool-calling' | 'react' | undefined) ?? definition.planner ?? 'auto',
+    limits,
+  });
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new Error('Interrupted (Ctrl-C).'));
+  };
+  process.on('SIGINT', onSigint);
+  const printer = options.json ? undefined : new HumanPrinter(io);
+  const trace = options.trace ? new TraceWriter(options.trace) : undefined;
+  let result: RunResult | undefined;
+  try {
+    for await (const event of agent.stream(input, { signal: controller.signal })) {
+      trace?.write(event);
+      printer?.handle(event);
+      if (event.type === 'run_end') result = event.result;
+    }
+  } finally {
+    printer?.dispose();
+    process.off('SIGINT', onSigint);
+    await trace?.close();
+  }
+  if (!result) throw new Error('The run ended without a result.');
+  if (options.json) io.stdout.write(`${JSON.stringify(toJsonResult(result))}\n`);
+  return result.stopReason === 'final' ? 0 : 1;
+}
+
+/** `--tools` picks by name from the agent's own tools and the built-ins; without it the agent's (or all built-ins). */
+function selectTools(definition: AgentDefinition, names: string | undefined): ToolLike[] {
+  const own = definition.tools ? [...definition.tools] : undefined;
+  if (names === undefined) return own ?? builtinTools();
+  const wanted = names.split(',').map((name) => name.trim()).filter(Boolean);
+  const byName = new Map((own ?? []).map((candidate) => [candidate.name, candidate]));
+  const builtinNames = wanted.filter((name) => !byName.has(name));
+  const builtins = new Map(builtinTools(builtinNames).map((candidate) => [candidate.name, candidate]));
+  return wanted.map((name) => (byName.get(name) ?? builtins.get(name))!);
+}

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+
+/** Read from package.json: two folders up from src/cli, three from dist/src/cli. */
+function readVersion(): string {
+  for (const relative of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'gantry' && pkg.version) return pkg.version;
+    } catch {
+      // Try the next location.
+    }
+  }
+  return '0.0.0';
+}
+
+export const VERSION = readVersion();

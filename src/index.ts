@@ -1,0 +1,36 @@
+// Gantry's public API, grouped by folder.
+
+// agent
+export { Agent, createAgent, type AgentOptions, type AgentLimits, type PlannerOption, type RunOptions } from './agent/agent.ts';
+export type {
+  AgentEvent, AgentEventType, RunStartEvent, StepStartEvent, ModelDeltaEvent, ModelRetryEvent, ModelMessageEvent,
+  ToolCallStartEvent, ToolCallEndEvent, StepEndEvent, RunEndEvent,
+} from './agent/events.ts';
+export { EVENT_SCHEMA_VERSION } from './agent/events.ts';
+export type { RunResult, StepRecord, StopReason, ToolCallRecord, ToolCallRequest, ModelReply } from './agent/records.ts';
+export type { Usage } from './agent/usage.ts';
+export { defineAgent, type AgentDefinition } from './agent/definition.ts';
+export { TraceWriter } from './agent/trace.ts';
+export { stepCountIs, tokenCountIs, costIs, hasToolCall, type StopCondition, type RunState } from './agent/stop-conditions.ts';
+export type { Planner, PlannerDecision } from './agent/planner.ts';
+export { toolCallingPlanner } from './agent/planners/tool-calling.ts';
+export { reactPlanner } from './agent/planners/react.ts';
+export { parseReAct, type ReActParse } from './agent/planners/react-parser.ts';
+export type { RetryPolicy } from './agent/model-call.ts';
+export {
+  GantryError, UserError, ModelBehaviorError, ModelCallError, ToolError, BudgetExceededError, ReplayMismatchError,
+} from './agent/errors.ts';
+
+// tools
+export { tool, type Tool, type ToolDefinition, type ToolExecuteOptions, type ToolFailure } from './tools/tool.ts';
+export type { ToolLike } from './tools/registered-tool.ts';
+export { ToolRouter, type FunctionDefinition } from './tools/router.ts';
+export { builtinTools, builtinToolNames } from './tools/builtins.ts';
+export { calculator, createCalculator } from './tools/calculator/calculator.ts';
+
+// models
+export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';
+export { DEFAULT_PRICES, findPrice, type ModelPrice, type PriceTable } from './models/pricing.ts';
+
+// cli
+export { runCli } from './cli/main.ts';

@@ -1,0 +1,111 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { ChatOpenAI } from '@langchain/openai';
+import { UserError } from '../agent/errors.ts';
+import { RecordingChatModel } from './recording-chat-model.ts';
+import { ReplayChatModel } from './replay-chat-model.ts';
+
+/** Settings that decide which model a run uses. Nothing here has a default model. */
+export interface ModelSettings {
+  /** `provider:model`, e.g. `openai:gpt-4.1-mini`, `anthropic:claude-sonnet-4-0`, `replay:run.jsonl`. */
+  spec?: string;
+  /** An OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio) for `openai:` specs. */
+  baseUrl?: string;
+  /** Records every model request and response into this JSON-lines file. */
+  recordFile?: string;
+  /** Where `GANTRY_MODEL`, `OPENAI_API_KEY` and `OPENAI_BASE_URL` are read; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface ResolvedModel {
+  model: BaseChatModel;
+  /** The spec as resolved, e.g. `openai:gpt-4.1-mini`. */
+  spec: string;
+  provider: string;
+  /** The model name for pricing and traces. */
+  name: string;
+}
+
+export const NO_MODEL_HELP =
+  'No model is configured. Pass --model PROVIDER:MODEL or set GANTRY_MODEL, for example:\n' +
+  '  --model openai:gpt-4.1-mini                      (with OPENAI_API_KEY set)\n' +
+  '  --model openai:llama3.1 --base-url http://localhost:11434/v1   (Ollama, no key needed)\n' +
+  '  --model replay:recording.jsonl                   (replay a run recorded with --record)';
+
+/** Splits `provider:model` at the first colon, so `openai:llama3.1:8b` keeps its tag. */
+export function parseModelSpec(spec: string): { provider: string; name: string } {
+  const colon = spec.indexOf(':');
+  if (colon <= 0 || colon === spec.length - 1) {
+    throw new UserError(
+      `Invalid model spec ${JSON.stringify(spec)}: expected PROVIDER:MODEL, for example openai:gpt-4.1-mini or replay:run.jsonl.`,
+    );
+  }
+  return { provider: spec.slice(0, colon).toLowerCase(), name: spec.slice(colon + 1) };
+}
+
+/**
+ * Builds the chat model a spec names. `openai:` uses `@langchain/openai` against OpenAI or any
+ * compatible server; `replay:FILE` serves a recording; other providers go through LangChain's
+ * `initChatModel`, which needs the provider's package (e.g. `@langchain/anthropic`) installed.
+ */
+export async function resolveModel(settings: ModelSettings): Promise<ResolvedModel> {
+  const env = settings.env ?? process.env;
+  const spec = settings.spec?.trim() || env.GANTRY_MODEL?.trim();
+  if (!spec) throw new UserError(NO_MODEL_HELP);
+  const { provider, name } = parseModelSpec(spec);
+  const model = await createModel({ provider, name, settings, env });
+  const recorded = settings.recordFile ? new RecordingChatModel({ model, file: settings.recordFile }) : model;
+  return { model: recorded, spec: `${provider}:${name}`, provider, name };
+}
+
+async function createModel(options: {
+  provider: string;
+  name: string;
+  settings: ModelSettings;
+  env: NodeJS.ProcessEnv;
+}): Promise<BaseChatModel> {
+  const { provider, name, settings, env } = options;
+  if (provider === 'openai') return createOpenAIModel({ name, baseUrl: settings.baseUrl ?? env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY });
+  if (provider === 'replay') return ReplayChatModel.fromFile(name);
+  if (settings.baseUrl) {
+    throw new UserError(`--base-url applies to openai: models (OpenAI-compatible servers), not to ${provider}:.`);
+  }
+  return createLangChainModel({ provider, name });
+}
+
+function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: string }): BaseChatModel {
+  const baseUrl = options.baseUrl?.trim() || undefined;
+  if (baseUrl !== undefined && !URL.canParse(baseUrl)) {
+    throw new UserError(`Invalid base URL ${JSON.stringify(baseUrl)}: expected something like http://localhost:11434/v1.`);
+  }
+  if (!options.apiKey && baseUrl === undefined) {
+    throw new UserError(
+      'OPENAI_API_KEY is not set. Set it to use OpenAI, or point --base-url (or OPENAI_BASE_URL) at an ' +
+        'OpenAI-compatible server such as Ollama, vLLM, LM Studio or llama.cpp.',
+    );
+  }
+  return new ChatOpenAI({
+    model: options.name,
+    // Local servers ignore the key, but the OpenAI client refuses to start without one.
+    apiKey: options.apiKey || 'not-needed',
+    configuration: baseUrl === undefined ? {} : { baseURL: baseUrl },
+    // Gantry retries transient failures itself, for every provider alike.
+    maxRetries: 0,
+    streamUsage: true,
+    useResponsesApi: false,
+  });
+}
+
+async function createLangChainModel(options: { provider: string; name: string }): Promise<BaseChatModel> {
+  const { initChatModel } = await import('langchain/chat_models/universal');
+  try {
+    return (await initChatModel(options.name, { modelProvider: options.provider, maxRetries: 0 })) as unknown as BaseChatModel;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserError(
+      `Cannot create a model for ${options.provider}:${options.name}: ${reason}\n` +
+        `Install the provider's LangChain package (for example npm install @langchain/${options.provider}) ` +
+        'and set its API key, or use openai:MODEL with --base-url for an OpenAI-compatible server.',
+      { cause: error },
+    );
+  }
+}

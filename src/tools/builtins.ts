@@ -1,0 +1,26 @@
+import { UserError } from '../agent/errors.ts';
+import { calculator } from './calculator/calculator.ts';
+import type { ToolLike } from './registered-tool.ts';
+
+/**
+ * The built-in tools by name. Each entry is a factory so a tool that holds resources (a worker,
+ * a browser) is only created when a run asks for it.
+ */
+const BUILTIN_TOOLS: Record<string, () => ToolLike> = {
+  calculator: () => calculator,
+};
+
+export function builtinToolNames(): string[] {
+  return Object.keys(BUILTIN_TOOLS);
+}
+
+/** Resolves tool names to built-in tools; an unknown name is a `UserError` listing the known ones. */
+export function builtinTools(names: readonly string[] = builtinToolNames()): ToolLike[] {
+  return names.map((name) => {
+    const create = BUILTIN_TOOLS[name];
+    if (!create) {
+      throw new UserError(`Unknown built-in tool "${name}". Built-in tools: ${builtinToolNames().join(', ')}.`);
+    }
+    return create();
+  });
+}
