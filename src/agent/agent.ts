@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { EventChannel } from './channel.ts';
+import { directChatRunnable } from './direct-stream.ts';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_STEPS, DEFAULT_TOOL_CONCURRENCY } from './constants.ts';
 import { UserError } from './errors.ts';
 import type { AgentEvent } from './events.ts';
@@ -88,7 +89,7 @@ export class Agent {
       maxOutputChars: limits.maxToolOutputChars,
     });
     this.planner = resolvePlanner(options.planner ?? 'auto', options.model);
-    this.#runnable = this.planner.prepare({ model: options.model, tools: this.#router.definitions() });
+    this.#runnable = directChatRunnable(this.planner.prepare({ model: options.model, tools: this.#router.definitions() }));
     this.modelName = options.modelName ?? modelNameOf(options.model);
     this.#prices = { ...DEFAULT_PRICES, ...options.pricing };
     if (limits.maxCostUsd !== undefined && !(this.modelName && findPrice(this.modelName, this.#prices))) {

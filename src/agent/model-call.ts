@@ -99,7 +99,7 @@ class ReplyAssembler {
 
   /** Adds a chunk and returns its new text. */
   add(message: BaseMessage): string {
-    const text = message.text;
+    const text = textOf(message);
     this.#text += text;
     this.#addToolCalls(message);
     const usage = (message as { usage_metadata?: { input_tokens?: number; output_tokens?: number } }).usage_metadata;
@@ -157,11 +157,26 @@ class ReplyAssembler {
     if (this.#sawUsage) {
       return { inputTokens: this.#inputTokens, outputTokens: this.#outputTokens, totalTokens: this.#inputTokens + this.#outputTokens };
     }
-    const inputTokens = messages.reduce((sum, message) => sum + estimateTokens(message.text), 0);
+    const inputTokens = messages.reduce((sum, message) => sum + estimateTokens(textOf(message)), 0);
     const outputText = this.#text + toolCalls.map((call) => call.name + call.argsText).join('');
     const outputTokens = estimateTokens(outputText);
     return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, estimated: true };
   }
+}
+
+/**
+ * The text parts of a message's content. Reading `message.text` would build LangChain's content
+ * blocks, which on AI chunks parses the partial tool-call JSON each time.
+ */
+export function textOf(message: BaseMessage): string {
+  const { content } = message;
+  if (typeof content === 'string') return content;
+  let text = '';
+  for (const part of content) {
+    if (typeof part === 'string') text += part;
+    else if (part.type === 'text' && typeof part.text === 'string') text += part.text;
+  }
+  return text;
 }
 
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);

@@ -10,6 +10,11 @@ export interface ModelSettings {
   spec?: string;
   /** An OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio) for `openai:` specs. */
   baseUrl?: string;
+  /**
+   * Set false for OpenAI-compatible servers that cannot stream (SSE): requests are then made
+   * without streaming. Default true.
+   */
+  stream?: boolean;
   /** Records every model request and response into this JSON-lines file. */
   recordFile?: string;
   /** Where `GANTRY_MODEL`, `OPENAI_API_KEY` and `OPENAI_BASE_URL` are read; default `process.env`. */
@@ -64,7 +69,9 @@ async function createModel(options: {
   env: NodeJS.ProcessEnv;
 }): Promise<BaseChatModel> {
   const { provider, name, settings, env } = options;
-  if (provider === 'openai') return createOpenAIModel({ name, baseUrl: settings.baseUrl ?? env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY });
+  if (provider === 'openai') {
+    return createOpenAIModel({ name, baseUrl: settings.baseUrl ?? env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, stream: settings.stream ?? true });
+  }
   if (provider === 'replay') return ReplayChatModel.fromFile(name);
   if (settings.baseUrl) {
     throw new UserError(`--base-url applies to openai: models (OpenAI-compatible servers), not to ${provider}:.`);
@@ -72,7 +79,7 @@ async function createModel(options: {
   return createLangChainModel({ provider, name });
 }
 
-function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: string }): BaseChatModel {
+function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: string; stream: boolean }): BaseChatModel {
   const baseUrl = options.baseUrl?.trim() || undefined;
   if (baseUrl !== undefined && !URL.canParse(baseUrl)) {
     throw new UserError(`Invalid base URL ${JSON.stringify(baseUrl)}: expected something like http://localhost:11434/v1.`);
@@ -92,6 +99,8 @@ function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: s
     maxRetries: 0,
     streamUsage: true,
     useResponsesApi: false,
+    // Never `streaming: true`: LangChain then estimates tokens with a tokenizer it downloads.
+    disableStreaming: !options.stream,
   });
 }
 

@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { startOpenAIStub } from '../../src/testing/index.ts';
+
+/** The installed command: bin/gantry.js runs the compiled CLI (npm test builds it first). */
+function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/gantry.js', ...args], {
+      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.runIf(existsSync('dist/src/cli/bin.js'))('bin/gantry.js', () => {
+  it('exits 2 without a model and 0 after a final answer, then ends the process', async () => {
+    const missing = await runBin(['run', '--input', 'hi']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('No model is configured.');
+
+    const stub = await startOpenAIStub({
+      replies: [{ toolCalls: [{ name: 'calculator', arguments: '{"expression":"6*7"}' }] }, { content: 'Answer: 42' }],
+    });
+    try {
+      const run = await runBin(['run', 'math', '--model', 'openai:stub-model', '--base-url', stub.baseURL, '--input', 'six sevens?']);
+      expect(run).toMatchObject({ code: 0, stdout: 'Answer: 42\n' });
+      expect(run.stderr).toContain('← 42');
+    } finally {
+      await stub.close();
+    }
+  });
+
+  it('prints its version', async () => {
+    const run = await runBin(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
