@@ -5,7 +5,7 @@ import { directChatRunnable } from './direct-stream.ts';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_STEPS, DEFAULT_TOOL_CONCURRENCY } from './constants.ts';
 import { UserError } from './errors.ts';
 import type { AgentEvent } from './events.ts';
-import { runLoop } from './loop.ts';
+import { runLoop, type LoopConfig } from './loop.ts';
 import type { ChatRunnable, RetryPolicy } from './model-call.ts';
 import type { Planner } from './planner.ts';
 import { reactPlanner } from './planners/react.ts';
@@ -119,31 +119,34 @@ export class Agent {
     if (typeof input !== 'string') throw new UserError('The input to an agent run must be a string.');
     const controller = new AbortController();
     const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
-    const channel = new EventChannel<AgentEvent>(() => controller.abort(new Error('The event stream was closed.')));
     const limits = this.#options.limits ?? {};
-    runLoop(
-      {
-        runId: options.runId ?? randomUUID(),
-        input,
-        instructions: this.#options.instructions,
-        runnable: this.#runnable,
-        planner: this.planner,
-        router: this.#router,
-        stopConditions: this.#stopConditions,
-        timeoutMs: limits.timeoutMs,
-        toolConcurrency: limits.toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
-        maxConsecutiveFailures: limits.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
-        retry: this.#options.retry,
-        modelName: this.modelName,
-        prices: this.#prices,
-        context: options.context ?? this.#options.context,
-        signal,
+    const config: LoopConfig = {
+      runId: options.runId ?? randomUUID(),
+      input,
+      instructions: this.#options.instructions,
+      runnable: this.#runnable,
+      planner: this.planner,
+      router: this.#router,
+      stopConditions: this.#stopConditions,
+      timeoutMs: limits.timeoutMs,
+      toolConcurrency: limits.toolConcurrency ?? DEFAULT_TOOL_CONCURRENCY,
+      maxConsecutiveFailures: limits.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+      retry: this.#options.retry,
+      modelName: this.modelName,
+      prices: this.#prices,
+      context: options.context ?? this.#options.context,
+      signal,
+    };
+    const channel: EventChannel<AgentEvent> = new EventChannel<AgentEvent>({
+      // The run starts when the caller first reads an event.
+      onStart: () => {
+        runLoop(config, (event) => channel.push(event)).then(
+          () => channel.close(),
+          (error: unknown) => channel.close({ value: error }),
+        );
       },
-      (event) => channel.push(event),
-    ).then(
-      () => channel.close(),
-      (error: unknown) => channel.close({ value: error }),
-    );
+      onCancel: () => controller.abort(new Error('The event stream was closed.')),
+    });
     return channel;
   }
 

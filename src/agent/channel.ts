@@ -1,6 +1,7 @@
 /**
  * A single-consumer async queue: the loop pushes events (from concurrent tool calls too) and the
- * consumer iterates. When the consumer stops early, `onCancel` runs so the producer can abort.
+ * consumer iterates. `onStart` runs at the first `next()`, so nothing happens until someone reads;
+ * when the consumer stops early, `onCancel` runs so the producer can abort.
  */
 export class EventChannel<T> implements AsyncIterable<T> {
   #buffer: T[] = [];
@@ -8,10 +9,12 @@ export class EventChannel<T> implements AsyncIterable<T> {
   #failWaiting: ((error: unknown) => void) | undefined;
   #closed = false;
   #error: { value: unknown } | undefined;
+  #onStart: (() => void) | undefined;
   readonly #onCancel: () => void;
 
-  constructor(onCancel: () => void) {
-    this.#onCancel = onCancel;
+  constructor(callbacks: { onStart: () => void; onCancel: () => void }) {
+    this.#onStart = callbacks.onStart;
+    this.#onCancel = callbacks.onCancel;
   }
 
   push(value: T): void {
@@ -42,6 +45,11 @@ export class EventChannel<T> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {
+        if (this.#onStart) {
+          const start = this.#onStart;
+          this.#onStart = undefined;
+          start();
+        }
         if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift()!, done: false });
         if (this.#closed) {
           if (this.#error) {

@@ -81,7 +81,7 @@ async function createModel(options: {
 
 function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: string; stream: boolean }): BaseChatModel {
   const baseUrl = options.baseUrl?.trim() || undefined;
-  if (baseUrl !== undefined && !URL.canParse(baseUrl)) {
+  if (baseUrl !== undefined && !/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) {
     throw new UserError(`Invalid base URL ${JSON.stringify(baseUrl)}: expected something like http://localhost:11434/v1.`);
   }
   if (!options.apiKey && baseUrl === undefined) {
