@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { startOpenAIStub, type OpenAIStub } from '../src/testing/openai-stub-server.ts';
 import { assertRunCompleted, MODEL_CALLS_PER_RUN, replyForAddTask, TOOL_CALLS_PER_RUN, type LoopRunner } from './loops/add-task.ts';
 import { createBareFetchLoop } from './loops/bare-fetch.ts';
+import { createGantryAgentLoop } from './loops/gantry-agent.ts';
 import { createLangChainAgentLoop } from './loops/langchain-create-agent.ts';
 
 interface LoopSpec {
@@ -30,14 +31,8 @@ const LOOPS: LoopSpec[] = [
   { id: 'bare-json', label: 'bare fetch loop', transport: 'JSON', reference: true, create: async (baseURL) => createBareFetchLoop({ baseURL, stream: false }) },
   { id: 'create-agent-stream', label: 'langchain createAgent .stream()', transport: 'SSE', reference: false, create: async (baseURL) => createLangChainAgentLoop({ baseURL, stream: true }) },
   { id: 'create-agent-invoke', label: 'langchain createAgent .invoke()', transport: 'JSON', reference: true, create: async (baseURL) => createLangChainAgentLoop({ baseURL, stream: false }) },
-  { id: 'gantry', label: 'gantry agent.run()', transport: 'SSE', reference: false, create: createGantryLoop },
+  { id: 'gantry', label: 'gantry agent.run()', transport: 'SSE', reference: false, create: async (baseURL) => createGantryAgentLoop({ baseURL }) },
 ];
-
-/** Gantry's loop is imported lazily so the other rows still run while `src/index.ts` is missing. */
-async function createGantryLoop(baseURL: string): Promise<LoopRunner> {
-  const { createGantryAgentLoop } = await import('./loops/gantry-agent.ts');
-  return createGantryAgentLoop({ baseURL });
-}
 
 interface LoopFigures {
   id: string;

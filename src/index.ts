@@ -26,7 +26,8 @@ export { tool, type Tool, type ToolDefinition, type ToolExecuteOptions, type Too
 export type { ToolLike } from './tools/registered-tool.ts';
 export { ToolRouter, type FunctionDefinition } from './tools/router.ts';
 export { builtinTools, builtinToolNames } from './tools/builtins.ts';
-export { calculator, createCalculator } from './tools/calculator/calculator.ts';
+export { calculator, createCalculator, evaluateExpression, type CalculatorOptions } from './tools/calculator/calculator.ts';
+export type { CalculatorResult } from './tools/calculator/format-result.ts';
 
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';

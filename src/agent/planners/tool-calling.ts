@@ -2,6 +2,7 @@ import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage }
 import { UserError } from '../errors.ts';
 import { observationText, type Planner } from '../planner.ts';
 import { parseArguments } from '../../tools/router.ts';
+import type { StepRecord } from '../records.ts';
 
 /** Native function calling: tools are bound to the model and calls come back as structured data. */
 export const toolCallingPlanner: Planner = {
@@ -22,21 +23,7 @@ export const toolCallingPlanner: Planner = {
     const messages: BaseMessage[] = [];
     if (instructions) messages.push(new SystemMessage(instructions));
     messages.push(new HumanMessage(input));
-    for (const step of steps) {
-      messages.push(
-        new AIMessage({
-          content: step.reply.text,
-          tool_calls: step.reply.toolCalls.map((call) => {
-            const parsed = parseArguments(call.argsText);
-            const args = parsed.ok && isPlainObject(parsed.value) ? parsed.value : {};
-            return { id: call.id, name: call.name, args, type: 'tool_call' as const };
-          }),
-        }),
-      );
-      for (const record of step.toolCalls) {
-        messages.push(new ToolMessage({ tool_call_id: record.id, content: observationText(record), status: record.error === undefined ? 'success' : 'error' }));
-      }
-    }
+    for (const step of steps) messages.push(...stepMessages(step));
     return messages;
   },
 
@@ -45,6 +32,29 @@ export const toolCallingPlanner: Planner = {
     return { type: 'final', output: reply.text };
   },
 };
+
+/** Step records never change once written, so each step's messages are built once per run. */
+const messageCache = new WeakMap<StepRecord, BaseMessage[]>();
+
+function stepMessages(step: StepRecord): BaseMessage[] {
+  const cached = messageCache.get(step);
+  if (cached) return cached;
+  const messages: BaseMessage[] = [
+    new AIMessage({
+      content: step.reply.text,
+      tool_calls: step.reply.toolCalls.map((call) => {
+        const parsed = parseArguments(call.argsText);
+        const args = parsed.ok && isPlainObject(parsed.value) ? parsed.value : {};
+        return { id: call.id, name: call.name, args, type: 'tool_call' as const };
+      }),
+    }),
+    ...step.toolCalls.map(
+      (record) => new ToolMessage({ tool_call_id: record.id, content: observationText(record), status: record.error === undefined ? 'success' : 'error' }),
+    ),
+  ];
+  messageCache.set(step, messages);
+  return messages;
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

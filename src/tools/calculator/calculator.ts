@@ -25,6 +25,7 @@ export interface EvaluateExpressionOptions extends CalculatorOptions {
   signal?: AbortSignal;
 }
 
+/** The calculator's input: one expression, described for the model. */
 export const calculatorInput = z.object({
   expression: z
     .string()
@@ -44,7 +45,7 @@ const DEFAULT_SETTINGS: CalculatorSettings = {
   precision: DEFAULT_PRECISION,
 };
 
-/** Serves `calculator` and `evaluateExpression`; its thread starts on first use. */
+/** Serves `calculator` and `evaluateExpression`; its process starts on first use. */
 const defaultWorker = new EvaluationWorker({ precision: DEFAULT_PRECISION });
 
 /**
@@ -62,7 +63,7 @@ export async function evaluateExpression(
 }
 
 /**
- * Creates a `calculator` tool with its own worker thread (started on first use). The model gets
+ * Creates a `calculator` tool with its own worker process (started on first use). The model gets
  * the value as text (`1267650600228229401496703205376`, `3.1068559611866698481 mile`) or a
  * failure it can act on. Throws a `UserError` for invalid options.
  */

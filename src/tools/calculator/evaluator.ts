@@ -38,7 +38,8 @@ const bundledMath = require('mathjs/lib/browser/math.js') as MathJsInstance;
 /** Creates a BigNumber instance of mathjs with the dangerous functions out of reach. */
 export function createHardenedMath(precision: number): HardenedMath {
   const math = createMathInstance({ number: 'BigNumber', precision });
-  // Taken before the stubs replace it: from here on only this module can parse.
+  // Taken before the stubs replace it, so only this module can still parse. The guide keeps
+  // `evaluate` instead; keeping `parse` gives the tree, checked for refused symbols first.
   const parse = math.parse;
   const stubs = Object.fromEntries(DISABLED_FUNCTIONS.map((name) => [name, disabledFunction(name)]));
   math.import(stubs, { override: true });
@@ -46,7 +47,7 @@ export function createHardenedMath(precision: number): HardenedMath {
     math,
     evaluate(expression) {
       const node = parse(expression);
-      refuseSymbols(math, node);
+      refuseSymbols({ math, root: node });
       return node.compile().evaluate(new Map());
     },
   };
@@ -86,7 +87,7 @@ function disabledFunction(name: string): () => never {
   };
 }
 
-function refuseSymbols(math: MathJsInstance, root: MathNode): void {
+function refuseSymbols({ math, root }: { math: MathJsInstance; root: MathNode }): void {
   root.traverse((node) => {
     if (math.isSymbolNode(node) && REFUSED_SYMBOLS.has(node.name)) {
       throw new DisabledFunctionError(node.name);

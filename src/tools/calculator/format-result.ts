@@ -45,13 +45,13 @@ function formatValue({ value, math, precision }: { value: unknown; math: MathJsI
   // Strings come from format(), bin() or hex(); quotes around them would only be noise.
   if (typeof value === 'string') return value;
   return math.format(value, (scalar: unknown) => {
-    if (math.isBigNumber(scalar)) return formatBigNumber(scalar, precision);
+    if (math.isBigNumber(scalar)) return formatBigNumber({ value: scalar, precision });
     if (typeof scalar === 'number') return formatNumber(scalar);
     return math.format(scalar);
   });
 }
 
-function formatBigNumber(value: BigNumber, precision: number): string {
+function formatBigNumber({ value, precision }: { value: BigNumber; precision: number }): string {
   if (!value.isFinite()) return value.toString();
   if (value.isZero()) return '0';
   // Fewer significant digits than the precision means no rounding happened, unless the value has
