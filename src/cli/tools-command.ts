@@ -5,7 +5,10 @@ import { ToolRouter } from '../tools/router.ts';
 import type { CliIO } from './io.ts';
 
 export function registerToolsCommand(program: Command, io: CliIO): void {
-  const tools = program.command('tools').description('List the built-in tools, or call one directly.');
+  const tools = program
+    .command('tools')
+    .description('List the built-in tools, or call one directly.')
+    .addHelpText('after', `\nExamples:\n  $ gantry tools list\n  $ gantry tools call calculator --args '{"expression":"2^100"}'`);
 
   tools
     .command('list')
