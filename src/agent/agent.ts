@@ -95,7 +95,8 @@ export class Agent {
     if (limits.maxCostUsd !== undefined && !(this.modelName && findPrice(this.modelName, this.#prices))) {
       throw new UserError(
         `limits.maxCostUsd needs the model's price, and none is known for ${this.modelName ?? 'this model'}. ` +
-          'Pass pricing: { "<model>": { input: <USD per 1M tokens>, output: <USD per 1M tokens> } }.',
+          'Pass pricing: { "<model>": { input: <USD per 1M tokens>, output: <USD per 1M tokens> } } ' +
+          '(on the command line: --price INPUT,OUTPUT).',
       );
     }
     this.#stopConditions = [

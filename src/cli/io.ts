@@ -27,3 +27,12 @@ export function parsePositiveNumber(value: string): number {
   if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}".`);
   return parsed;
 }
+
+/** `0.4,1.6` → USD per million input and output tokens. */
+export function parsePrice(value: string): { input: number; output: number } {
+  const parts = value.split(',').map((part) => Number(part.trim()));
+  if (parts.length !== 2 || parts.some((part) => !Number.isFinite(part) || part < 0)) {
+    throw new InvalidArgumentError(`expected INPUT,OUTPUT in USD per million tokens, such as 0.4,1.6; got "${value}".`);
+  }
+  return { input: parts[0]!, output: parts[1]! };
+}

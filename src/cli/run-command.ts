@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createAgent, type AgentLimits } from '../agent/agent.ts';
+import { createAgent, type AgentLimits, type PlannerOption } from '../agent/agent.ts';
 import type { AgentDefinition } from '../agent/definition.ts';
 import { UserError } from '../agent/errors.ts';
 import type { RunResult } from '../agent/records.ts';
@@ -10,7 +10,8 @@ import type { ToolLike } from '../tools/registered-tool.ts';
 import { toJsonResult } from './json-result.ts';
 import { loadAgentDefinition } from './load-agent.ts';
 import { HumanPrinter } from './printer.ts';
-import { parsePositiveInt, parsePositiveNumber, readStdin, type CliIO } from './io.ts';
+import { parsePositiveInt, parsePositiveNumber, parsePrice, readStdin, type CliIO } from './io.ts';
+import type { ModelPrice } from '../models/pricing.ts';
 
 export interface RunCommandOptions {
   model?: string;
@@ -23,6 +24,7 @@ export interface RunCommandOptions {
   maxTokens?: number;
   timeout?: number;
   maxCost?: number;
+  price?: ModelPrice;
   json?: boolean;
   trace?: string;
   record?: string;
@@ -46,11 +48,12 @@ export function registerRunCommand(program: Command, io: CliIO): void {
     .option('--tools <names>', 'comma-separated tool names (default: the agent\'s tools; all built-ins without AGENT)')
     .option('--instructions <text>', 'system instructions, replacing the agent\'s')
     .option('-i, --input <text>', 'the task (default: read from stdin)')
-    .option('--planner <name>', 'auto, tool-calling or react', 'auto')
+    .option('--planner <name>', 'auto (default), tool-calling or react')
     .option('--max-steps <n>', 'most model calls in the run (default 25)', parsePositiveInt)
     .option('--max-tokens <n>', 'token budget for the run', parsePositiveInt)
     .option('--timeout <ms>', 'wall-clock limit for the run, in milliseconds', parsePositiveInt)
-    .option('--max-cost <usd>', 'spend limit in US dollars (needs a known model price)', parsePositiveNumber)
+    .option('--max-cost <usd>', 'spend limit in US dollars (needs a known model price, or --price)', parsePositiveNumber)
+    .option('--price <input,output>', 'the model\'s price in USD per million input and output tokens', parsePrice)
     .option('--json', 'print exactly one JSON object with the result on stdout')
     .option('--trace <file>', 'append the run\'s events to FILE as JSON lines')
     .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)')
@@ -61,7 +64,8 @@ Examples:
   $ gantry run math --model openai:gpt-4.1-mini --input "A train covers 342 km in 3.6 h. Average speed in mph?"
   $ echo "What is 17% of 2,340?" | gantry run --model openai:qwen2.5 --base-url http://localhost:11434/v1
   $ gantry run assistant --model replay:demo.jsonl --input "What is 2^100?" --json
-  $ gantry run ./my-agent.ts --model openai:gpt-4.1-mini --trace run.jsonl --record run.model.jsonl`,
+  $ gantry run ./my-agent.ts --model openai:gpt-4.1-mini --trace run.jsonl --record run.model.jsonl
+  $ gantry run --model openai:my-finetune --price 0.3,1.2 --max-cost 0.05 --input "..."`,
     )
     .action(async (agentName: string | undefined, options: RunCommandOptions) => {
       io.setExitCode(await runCommand(agentName, options, io));
@@ -87,8 +91,9 @@ export async function runCommand(agentName: string | undefined, options: RunComm
     modelName: resolved.name,
     tools,
     instructions: options.instructions ?? definition.instructions,
-    planner: (options.planner as 'auto' | 'tool-calling' | 'react' | undefined) ?? definition.planner ?? 'auto',
+    planner: (options.planner as PlannerOption | undefined) ?? definition.planner ?? 'auto',
     limits,
+    ...(options.price ? { pricing: { [resolved.name]: options.price } } : {}),
   });
 
   const controller = new AbortController();

@@ -79,6 +79,22 @@ describe('gantry run', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ stopReason: 'max_steps', error: 'The run reached its limit of 1 steps without a final answer.' });
   });
 
+  it('stops at --max-cost with a --price for a model the table does not know', async () => {
+    const args = await serve(Array.from({ length: 5 }, () => calculatorThenAnswer[0]!));
+    // Each step: 40 input and 10 output tokens at $1,000 / $2,000 per million = $0.06.
+    const run = await gantry(['run', ...args, '--input', 'go', '--price', '1000,2000', '--max-cost', '0.1', '--json']);
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    expect(result.stopReason).toBe('max_cost');
+    expect(result.steps).toHaveLength(2);
+    expect(result.usage.costUsd).toBeCloseTo(0.12, 10);
+    const unpriced = await gantry(['run', ...args, '--input', 'go', '--max-cost', '0.1']);
+    expect(unpriced.code).toBe(2);
+    expect(unpriced.stderr).toContain("limits.maxCostUsd needs the model's price, and none is known for stub-model.");
+    const badPrice = await gantry(['run', ...args, '--input', 'go', '--price', 'cheap']);
+    expect(badPrice.code).toBe(2);
+  });
+
   it('appends the events to --trace as JSON lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gantry-trace-'));
     const trace = join(dir, 'trace.jsonl');

@@ -133,6 +133,16 @@ describe('the OpenAI-compatible wire path', () => {
     expect(stub!.requests).toHaveLength(1);
   });
 
+  it('cancels a streaming request in flight when the run times out', async () => {
+    stub = await startOpenAIStub({ replies: [{ content: 'x'.repeat(400) }], chunkSize: 1, delayMs: 20 });
+    const resolved = await resolveModel({ spec: 'openai:stub-model', baseUrl: stub.baseURL, env: {} });
+    const started = Date.now();
+    const result = await createAgent({ model: resolved.model, limits: { timeoutMs: 300 } }).run('go');
+    expect(result.stopReason).toBe('timeout');
+    // 400 chunks 20 ms apart would take 8 s; the abort reaches the HTTP request.
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
   it('reports an unreachable server after retrying', async () => {
     const closed = await startOpenAIStub({ replies: [] });
     const baseURL = closed.baseURL;
