@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { startOpenAIStub, type OpenAIStub } from '../src/testing/openai-stub-server.ts';
 import { assertRunCompleted, MODEL_CALLS_PER_RUN, replyForAddTask, TOOL_CALLS_PER_RUN, type LoopRunner } from './loops/add-task.ts';
 import { createBareFetchLoop } from './loops/bare-fetch.ts';
+import { createChatOpenAIMinimalLoop } from './loops/chat-openai-minimal.ts';
 import { createGantryAgentLoop } from './loops/gantry-agent.ts';
+import { createGantryInProcessLoop } from './loops/gantry-in-process.ts';
 import { createLangChainAgentLoop } from './loops/langchain-create-agent.ts';
 
 interface LoopSpec {
@@ -29,6 +31,7 @@ interface LoopSpec {
 const LOOPS: LoopSpec[] = [
   { id: 'bare-sse', label: 'bare fetch loop', transport: 'SSE', reference: false, create: async (baseURL) => createBareFetchLoop({ baseURL, stream: true }) },
   { id: 'bare-json', label: 'bare fetch loop', transport: 'JSON', reference: true, create: async (baseURL) => createBareFetchLoop({ baseURL, stream: false }) },
+  { id: 'chat-openai-minimal', label: 'minimal loop on ChatOpenAI .stream()', transport: 'SSE', reference: true, create: async (baseURL) => createChatOpenAIMinimalLoop({ baseURL }) },
   { id: 'create-agent-stream', label: 'langchain createAgent .stream()', transport: 'SSE', reference: false, create: async (baseURL) => createLangChainAgentLoop({ baseURL, stream: true }) },
   { id: 'create-agent-invoke', label: 'langchain createAgent .invoke()', transport: 'JSON', reference: true, create: async (baseURL) => createLangChainAgentLoop({ baseURL, stream: false }) },
   { id: 'gantry', label: 'gantry agent.run()', transport: 'SSE', reference: false, create: async (baseURL) => createGantryAgentLoop({ baseURL }) },
@@ -138,7 +141,11 @@ function ratios(figures: LoopFigures[]) {
     if (!gantry || !baseline) return undefined;
     return { mean: gantry.meanMsPerStep / baseline.meanMsPerStep, median: gantry.medianMsPerStep / baseline.medianMsPerStep };
   };
-  return { gantryOverBare: ratio('bare-sse'), gantryOverCreateAgent: ratio('create-agent-stream') };
+  return {
+    gantryOverBare: ratio('bare-sse'),
+    gantryOverCreateAgent: ratio('create-agent-stream'),
+    gantryOverChatOpenAIMinimal: ratio('chat-openai-minimal'),
+  };
 }
 
 function printTable({ figures, options }: { figures: LoopFigures[]; options: ReturnType<typeof readOptions> }): void {
@@ -160,11 +167,29 @@ function printTable({ figures, options }: { figures: LoopFigures[]; options: Ret
   console.log(line(columns));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of rows) console.log(line(row));
-  const { gantryOverBare, gantryOverCreateAgent } = ratios(figures);
+  const { gantryOverBare, gantryOverCreateAgent, gantryOverChatOpenAIMinimal } = ratios(figures);
   const describe = (name: string, ratio: { mean: number; median: number } | undefined) =>
     ratio ? `${name}: ${ratio.mean.toFixed(2)}x (mean), ${ratio.median.toFixed(2)}x (median)` : `${name}: not measured`;
   console.log(`\n${describe('gantry / bare fetch (SSE)', gantryOverBare)}`);
   console.log(describe('gantry / createAgent (SSE)', gantryOverCreateAgent));
+  console.log(describe('gantry / minimal ChatOpenAI loop (SSE)', gantryOverChatOpenAIMinimal));
+}
+
+/** Gantry with an in-process model: the loop's own cost per step, with no HTTP or SDK in it. */
+async function measureInProcess(runs: number): Promise<{ meanMsPerStep: number; medianMsPerStep: number }> {
+  const run = createGantryInProcessLoop();
+  const samples: number[] = [];
+  for (let index = 0; index < runs * 2; index++) {
+    const callsBefore = run.modelCalls();
+    const started = performance.now();
+    const result = await run();
+    const msPerStep = (performance.now() - started) / MODEL_CALLS_PER_RUN;
+    assertRunCompleted({ loop: 'gantry-in-process', result, modelCalls: run.modelCalls() - callsBefore });
+    // The first half warms up.
+    if (index >= runs) samples.push(msPerStep);
+  }
+  const { meanMsPerStep, medianMsPerStep } = summarize({ id: 'gantry-in-process', label: '', transport: 'SSE', reference: true, create: async () => run }, samples);
+  return { meanMsPerStep, medianMsPerStep };
 }
 
 async function main(): Promise<void> {
@@ -178,6 +203,7 @@ async function main(): Promise<void> {
     await runRounds({ stub, runners, rounds: options.runs, samples });
     if (networkAttempts.length > 0) throw new Error(`Something tried to reach the network: ${networkAttempts.join(', ')}.`);
     const figures = options.loops.map((spec) => summarize(spec, samples.get(spec.id)!));
+    const inProcess = await measureInProcess(Math.max(options.runs, 100));
     if (options.json) {
       console.log(JSON.stringify({
         runs: options.runs,
@@ -188,9 +214,14 @@ async function main(): Promise<void> {
         node: process.version,
         loops: figures,
         ratios: ratios(figures),
+        gantryInProcess: inProcess,
       }, null, 2));
     } else {
       printTable({ figures, options });
+      console.log(
+        `gantry's own loop, in-process model (no HTTP, no SDK): ${(inProcess.meanMsPerStep * 1000).toFixed(0)} µs/step (mean), ` +
+          `${(inProcess.medianMsPerStep * 1000).toFixed(0)} µs/step (median)`,
+      );
     }
   } finally {
     await stub.close();
