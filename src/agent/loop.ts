@@ -144,8 +144,8 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
       onDelta: (text) => emit({ type: 'model_delta', step, text }),
       onRetry: (info) => emit({ type: 'model_retry', step, ...info }),
     });
-    const priceName = servedModel ?? config.modelName;
-    const price = priceName === undefined ? undefined : findPrice(priceName, config.prices) ?? (config.modelName ? findPrice(config.modelName, config.prices) : undefined);
+    // The served name (gpt-4o-2024-08-06) is the most precise; the configured one is the fallback.
+    const price = [servedModel, config.modelName].map((name) => name && findPrice(name, config.prices)).find(Boolean);
     if (price) reply.usage.costUsd = costOf(reply.usage, price);
     usage = addUsage(usage, reply.usage);
     emit({ type: 'model_message', step, reply });
