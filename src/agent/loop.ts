@@ -89,6 +89,9 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
     clearTimeout(timer);
     config.signal.removeEventListener('abort', abortFromCaller);
   }
+  // A tool that fails to release its per-run state cannot change the outcome; it is reported.
+  const cleanupErrors = await config.router.runEnded(config.runId);
+  if (cleanupErrors.length > 0) result.cleanupErrors = cleanupErrors;
   emit({ type: 'run_end', result });
   return result;
 
@@ -156,7 +159,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
     return mapConcurrent(calls, config.toolConcurrency, async (request) => {
       const parsed = parseArguments(request.argsText);
       emit({ type: 'tool_call_start', step, toolCallId: request.id, name: request.name, args: parsed.ok ? parsed.value : request.argsText });
-      const record = await config.router.call({ request, signal: controller.signal, context: config.context });
+      const record = await config.router.call({ request, runId: config.runId, signal: controller.signal, context: config.context });
       emit({
         type: 'tool_call_end',
         step,

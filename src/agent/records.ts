@@ -58,5 +58,7 @@ export interface RunResult {
   usage: Usage;
   /** Set when `stopReason` is `error` (and for budget stops, which budget and its value). */
   error?: { name: string; message: string };
+  /** Tools that failed to release their per-run state (`onRunEnd`), as `name: message`. */
+  cleanupErrors?: string[];
   durationMs: number;
 }

@@ -38,7 +38,8 @@ export function registerToolsCommand(program: Command, io: CliIO): void {
       if (!router.names.includes(name)) {
         throw new UserError(`Unknown tool "${name}". Built-in tools: ${router.names.join(', ')}.`);
       }
-      const record = await router.call({ request: { id: 'cli', name, argsText: options.args }, signal: new AbortController().signal });
+      const record = await router.call({ request: { id: 'cli', name, argsText: options.args }, runId: 'cli', signal: new AbortController().signal });
+      await router.runEnded('cli');
       if (options.json) {
         const body = record.error === undefined ? { name, output: record.output } : { name, error: record.error };
         io.stdout.write(`${JSON.stringify(body)}\n`);

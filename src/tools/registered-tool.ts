@@ -15,6 +15,7 @@ export interface RegisteredTool {
   timeoutMs?: number;
   validate: ArgumentValidator;
   run(input: unknown, options: ToolExecuteOptions): Promise<unknown>;
+  onRunEnd?(runId: string): void | Promise<void>;
 }
 
 export function registerTool(candidate: ToolLike): RegisteredTool {
@@ -26,6 +27,7 @@ export function registerTool(candidate: ToolLike): RegisteredTool {
       timeoutMs: candidate.timeoutMs,
       validate: createValidator(candidate.schema),
       run: async (input, options) => candidate.execute(input, options),
+      ...(candidate.onRunEnd ? { onRunEnd: (runId: string) => candidate.onRunEnd!(runId) } : {}),
     };
   }
   if (isLangChainTool(candidate)) return registerLangChainTool(candidate as StructuredToolInterface);

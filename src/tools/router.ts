@@ -55,8 +55,8 @@ export class ToolRouter {
     }));
   }
 
-  async call(options: { request: ToolCallRequest; signal: AbortSignal; context?: unknown }): Promise<ToolCallRecord> {
-    const { request, signal, context } = options;
+  async call(options: { request: ToolCallRequest; runId: string; signal: AbortSignal; context?: unknown }): Promise<ToolCallRecord> {
+    const { request, runId, signal, context } = options;
     const started = performance.now();
     const finish = (fields: { args: unknown; output?: string; error?: string }): ToolCallRecord => ({
       id: request.id,
@@ -78,7 +78,7 @@ export class ToolRouter {
     if (!validated.ok) {
       return finish({ args: parsed.value, error: invalidArgumentsMessage(request.name, validated.issues, parsed.value) });
     }
-    const outcome = await this.#execute({ registered, input: validated.value, request, signal, context });
+    const outcome = await this.#execute({ registered, input: validated.value, request, runId, signal, context });
     return finish({ args: parsed.value, ...outcome });
   }
 
@@ -86,10 +86,11 @@ export class ToolRouter {
     registered: RegisteredTool;
     input: unknown;
     request: ToolCallRequest;
+    runId: string;
     signal: AbortSignal;
     context: unknown;
   }): Promise<{ output?: string; error?: string }> {
-    const { registered, input, request, signal, context } = options;
+    const { registered, input, request, runId, signal, context } = options;
     if (signal.aborted) return { error: toolFailedMessage(request.name, 'cancelled because the run was stopped') };
     const timeoutMs = registered.timeoutMs ?? this.#timeoutMs;
     const callController = new AbortController();
@@ -103,7 +104,7 @@ export class ToolRouter {
       signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
     });
     const execution = Promise.resolve()
-      .then(() => registered.run(input, { toolCallId: request.id, signal: callSignal, context }))
+      .then(() => registered.run(input, { toolCallId: request.id, runId, signal: callSignal, context }))
       .then((value) => ({ value }), (error: unknown) => ({ error }));
     try {
       const outcome = await Promise.race([execution, timedOut, cancelled]);
@@ -118,6 +119,24 @@ export class ToolRouter {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Tells every tool that a run ended, so they release what they kept for it. Never throws:
+   * failures come back as `name: message` lines for the caller to report.
+   */
+  async runEnded(runId: string): Promise<string[]> {
+    const failures: string[] = [];
+    await Promise.all(
+      [...this.#tools.values()].map(async (registered) => {
+        try {
+          await registered.onRunEnd?.(runId);
+        } catch (error) {
+          failures.push(`${registered.name}: ${describeError(error)}`);
+        }
+      }),
+    );
+    return failures;
   }
 
   #render(value: unknown): string {

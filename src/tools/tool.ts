@@ -5,6 +5,8 @@ import { UserError } from '../agent/errors.ts';
 export interface ToolExecuteOptions {
   /** The id the model gave this call; unique within a run. */
   toolCallId: string;
+  /** The run this call belongs to (`cli` for `gantry tools call`); tools key per-run state by it. */
+  runId: string;
   /** Aborted when the run is cancelled, times out, or this call exceeds its own timeout. */
   signal: AbortSignal;
   /** The value passed as `context` to `createAgent` or `agent.run`, untouched. */
@@ -23,6 +25,8 @@ export interface Tool<Input = any, Output = unknown> {
   execute(input: Input, options: ToolExecuteOptions): Promise<Output> | Output;
   /** Overrides the agent's per-call timeout for this tool. */
   readonly timeoutMs?: number;
+  /** Called when a run that offered this tool ends, to release per-run state (sessions, pages). */
+  onRunEnd?(runId: string): void | Promise<void>;
   /** Marks objects made by `tool()`, so the router can tell them from LangChain tools. */
   readonly kind: 'gantry-tool';
 }
@@ -41,6 +45,7 @@ export interface ToolDefinition<Input, Output> {
   schema: z.ZodType<Input>;
   execute(input: Input, options: ToolExecuteOptions): Promise<Output> | Output;
   timeoutMs?: number;
+  onRunEnd?(runId: string): void | Promise<void>;
 }
 
 const TOOL_NAME = /^[A-Za-z0-9_-]{1,64}$/;

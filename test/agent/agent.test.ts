@@ -140,3 +140,32 @@ describe('createAgent: the loop', () => {
     expect(() => tool({ name: 'bad name', description: '', schema: z.object({}), execute: () => 1 })).toThrow('Invalid tool name');
   });
 });
+
+describe('run end', () => {
+  it('tells tools the run ended, and reports a tool that fails to clean up', async () => {
+    const ended: string[] = [];
+    const keeper = tool({
+      name: 'keeper',
+      description: 'Keeps per-run state.',
+      schema: z.object({}),
+      execute: (_input, { runId }) => `run ${runId}`,
+      onRunEnd: (runId) => {
+        ended.push(runId);
+      },
+    });
+    const leaky = tool({
+      name: 'leaky',
+      description: 'Fails to clean up.',
+      schema: z.object({}),
+      execute: () => 'ok',
+      onRunEnd: () => {
+        throw new Error('could not close');
+      },
+    });
+    const model = new ScriptedChatModel({ replies: [{ toolCalls: [{ name: 'keeper', args: {} }] }, 'done'] });
+    const result = await createAgent({ model, tools: [keeper, leaky] }).run('go', { runId: 'run-7' });
+    expect(result.steps[0]!.toolCalls[0]!.output).toBe('run run-7');
+    expect(ended).toEqual(['run-7']);
+    expect(result.cleanupErrors).toEqual(['leaky: could not close']);
+  });
+});

@@ -17,7 +17,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SLOW = 'det(ones(200, 200) + identity(200))';
 
 function callOptions(signal = new AbortController().signal): ToolExecuteOptions {
-  return { toolCallId: 'call_1', signal, context: undefined };
+  return { toolCallId: 'call_1', runId: 'test-run', signal, context: undefined };
 }
 
 async function execute(tool: Tool, expression: string, signal?: AbortSignal): Promise<unknown> {
