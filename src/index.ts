@@ -28,6 +28,11 @@ export { ToolRouter, type FunctionDefinition } from './tools/router.ts';
 export { builtinTools, builtinToolNames } from './tools/builtins.ts';
 export { calculator, createCalculator, evaluateExpression, type CalculatorOptions } from './tools/calculator/calculator.ts';
 export type { CalculatorResult } from './tools/calculator/format-result.ts';
+export {
+  createCodeInterpreter, CODE_INTERPRETER_DEFAULTS, type CodeInterpreterOptions, type CodeInterpreterTool, type CodeInterpreterInput,
+} from './tools/code-interpreter/code-interpreter.ts';
+export { SandboxPool, type SandboxPoolOptions, type RunRequest } from './tools/code-interpreter/sandbox-pool.ts';
+export type { RunOutcome, RunLimits, RunError } from './tools/code-interpreter/protocol.ts';
 
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';

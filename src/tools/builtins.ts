@@ -1,5 +1,6 @@
 import { UserError } from '../agent/errors.ts';
 import { calculator } from './calculator/calculator.ts';
+import { createCodeInterpreter } from './code-interpreter/code-interpreter.ts';
 import type { ToolLike } from './registered-tool.ts';
 
 /**
@@ -8,6 +9,7 @@ import type { ToolLike } from './registered-tool.ts';
  */
 const BUILTIN_TOOLS: Record<string, () => ToolLike> = {
   calculator: () => calculator,
+  code_interpreter: () => createCodeInterpreter(),
 };
 
 export function builtinToolNames(): string[] {

@@ -47,8 +47,11 @@ export interface RunOutcome {
 }
 
 export interface RunError {
-  /** `timeout` and `memory` name the limit that was hit; `syntax`, `runtime` and `unsupported` are the code's own. */
-  kind: 'syntax' | 'runtime' | 'timeout' | 'memory' | 'unsupported';
+  /**
+   * `timeout` and `memory` name the limit that was hit; `syntax`, `runtime` and `unsupported` are
+   * the code's own; `crash` (set by the host) means the worker process died for another reason.
+   */
+  kind: 'syntax' | 'runtime' | 'timeout' | 'memory' | 'unsupported' | 'crash';
   name: string;
   message: string;
   /** The stack, trimmed to frames in the user's own code (`cell-N.js:line:col`). */

@@ -1,0 +1,148 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HostToWorker, RunOutcome, WorkerToHost } from './protocol.ts';
+
+/** Requests the host sends, without the id the process assigns. */
+type Request = HostToWorker extends infer M ? (M extends HostToWorker ? Omit<M, 'id'> : never) : never;
+
+interface Pending {
+  resolve(message: WorkerToHost): void;
+  reject(error: Error): void;
+}
+
+/** Why a worker process went away, for the messages the model sees. */
+export interface WorkerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The end of its stderr, which holds V8's out-of-memory report when that was the cause. */
+  stderrTail: string;
+  /** True when the host killed it on purpose (deadline passed, pool closed). */
+  killed: boolean;
+}
+
+const STDERR_TAIL_CHARS = 2_000;
+
+/** The worker script beside this file, `.ts` when running from source and `.js` when compiled. */
+const DEFAULT_WORKER_FILE = fileURLToPath(new URL(`./sandbox-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/**
+ * One sandbox worker process and the requests in flight to it. The process gets an empty
+ * environment (no secrets to find, even after an escape) and `--no-node-snapshot`, which
+ * isolated-vm needs. It only keeps the host alive while requests are pending.
+ */
+export class WorkerProcess {
+  readonly sessions = new Set<string>();
+  readonly ready: Promise<void>;
+  readonly exited: Promise<WorkerExit>;
+  #child: ChildProcess;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #stderr = '';
+  #killed = false;
+  #alive = true;
+
+  constructor(options: { workerFile?: string; maxOldSpaceMb?: number } = {}) {
+    const execArgv = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning'];
+    if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
+    this.#child = fork(options.workerFile ?? DEFAULT_WORKER_FILE, [], {
+      execArgv,
+      env: {},
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.#child.stderr?.setEncoding('utf8');
+    this.#child.stderr?.on('data', (chunk: string) => {
+      this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    this.ready = new Promise((resolve, reject) => {
+      const onMessage = (message: WorkerToHost) => {
+        if (message.type === 'ready') resolve();
+      };
+      this.#child.once('message', onMessage);
+      this.#child.once('exit', () => reject(new Error(`The sandbox process exited before it was ready. ${this.#stderr.trim()}`.trim())));
+    });
+    // A rejection of `ready` is observed by whoever awaits it; this keeps it from being unhandled.
+    this.ready.catch(() => {});
+    this.exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        this.#alive = false;
+        const exit: WorkerExit = { code, signal, stderrTail: this.#stderr, killed: this.#killed };
+        for (const pending of this.#pending.values()) pending.reject(new WorkerExitedError(exit));
+        this.#pending.clear();
+        resolve(exit);
+      });
+    });
+    this.#child.on('message', (message: WorkerToHost) => {
+      if (message.type === 'ready') return;
+      const pending = this.#pending.get(message.id);
+      if (!pending) return;
+      this.#pending.delete(message.id);
+      this.#updateRef();
+      pending.resolve(message);
+    });
+    // A send to a process that just died fails; the exit handler reports it to the caller.
+    this.#child.on('error', () => {});
+    this.#updateRef();
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Sends a request and resolves with the reply; rejects with `WorkerExitedError` if the process dies. */
+  async request(request: Request): Promise<WorkerToHost> {
+    await this.ready;
+    if (!this.#alive) throw new WorkerExitedError({ code: null, signal: null, stderrTail: this.#stderr, killed: this.#killed });
+    const id = this.#nextId++;
+    const reply = new Promise<WorkerToHost>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.#updateRef();
+    this.#child.send({ ...request, id } as HostToWorker);
+    return reply;
+  }
+
+  /** Kills the process at once (SIGKILL); pending requests reject with `WorkerExitedError`. */
+  kill(): void {
+    if (!this.#alive) return;
+    this.#killed = true;
+    this.#child.kill('SIGKILL');
+  }
+
+  #updateRef(): void {
+    // The process and its IPC channel keep the host's event loop alive only while a reply is awaited.
+    const channel = this.#child.channel as { ref(): void; unref(): void } | undefined;
+    if (this.#pending.size > 0) {
+      this.#child.ref();
+      channel?.ref();
+    } else {
+      this.#child.unref();
+      channel?.unref();
+    }
+  }
+}
+
+export class WorkerExitedError extends Error {
+  readonly exit: WorkerExit;
+
+  constructor(exit: WorkerExit) {
+    super(describeExit(exit));
+    this.name = new.target.name;
+    this.exit = exit;
+  }
+}
+
+export function describeExit(exit: WorkerExit): string {
+  if (/out of memory|heap limit|Allocation failed/i.test(exit.stderrTail)) return 'the sandbox process ran out of memory';
+  if (exit.signal) return `the sandbox process was ended by ${exit.signal}`;
+  return `the sandbox process exited with code ${exit.code}`;
+}
+
+/** Narrows a reply to a run result, or explains what else came back. */
+export function asRunOutcome(reply: WorkerToHost): RunOutcome {
+  if (reply.type !== 'result') throw new Error(`The sandbox process answered a run with "${reply.type}".`);
+  return reply.outcome;
+}
