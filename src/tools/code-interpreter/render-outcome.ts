@@ -3,12 +3,14 @@ import type { RunLimits, RunOutcome } from './protocol.ts';
 /**
  * What the model reads after a call: the result (or the error), console output, the duration,
  * and a note for anything cut or reset. Sections are labelled so the model can tell them apart,
- * and empty sections are left out to save tokens.
+ * and empty sections are left out to save tokens. The result is the readable rendering, as a REPL
+ * shows it, because it keeps what JSON loses (`Map(1) { 'a' => 1 }`, `undefined`, `10n`); the
+ * JSON copy stays in the `RunOutcome` for programs.
  */
 export function renderOutcome(outcome: RunOutcome, limits: RunLimits): string {
   const lines: string[] = [];
   if (outcome.ok) {
-    lines.push(`result: ${outcome.hasValue ? (outcome.json ?? outcome.text ?? 'undefined') : '(no value: the code did not end with an expression)'}`);
+    lines.push(`result: ${outcome.hasValue ? (outcome.text ?? outcome.json ?? 'undefined') : '(no value: the code did not end with an expression)'}`);
   } else if (outcome.error) {
     lines.push(`error (${outcome.error.kind}): ${outcome.error.stack ?? `${outcome.error.name}: ${outcome.error.message}`}`);
   }

@@ -171,10 +171,12 @@ export class SandboxPool {
       const load = (candidate: WorkerProcess | undefined) => (candidate?.alive ? candidate.sessions.size : -1);
       if (load(this.#workers[index]) < load(this.#workers[slot])) slot = index;
     }
-    let worker = this.#workers[slot];
-    if (!worker?.alive) {
-      worker = this.#startWorker(slot);
+    // Starting a process takes a few hundred ms: the first use starts them all, so later new
+    // sessions find one ready.
+    for (let index = 0; index < this.#workers.length; index++) {
+      if (!this.#workers[index]?.alive) this.#startWorker(index);
     }
+    const worker = this.#workers[slot]!;
     worker.sessions.add(session);
     this.#sessionWorker.set(session, worker);
     return worker;

@@ -109,6 +109,8 @@ export class WorkerProcess {
   kill(): void {
     if (!this.#alive) return;
     this.#killed = true;
+    // Whoever awaits `exited` must see it, so the process counts again until it is gone.
+    this.#child.ref();
     this.#child.kill('SIGKILL');
   }
 
