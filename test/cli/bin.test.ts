@@ -37,6 +37,12 @@ describe.runIf(existsSync('dist/src/cli/bin.js'))('bin/gantry.js', () => {
     }
   });
 
+  it('runs the code interpreter from the compiled worker', async () => {
+    const run = await runBin(['tools', 'call', 'code_interpreter', '--args', '{"code":"const n: number = 6;\\nconsole.log(n);\\nn * 7"}']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^result: 42\nstdout:\n6\nduration: \d+ ms\n$/);
+  });
+
   it('prints its version', async () => {
     const run = await runBin(['--version']);
     expect(run.code).toBe(0);

@@ -52,6 +52,8 @@ export class WorkerProcess {
       serialization: 'json',
     });
     this.#child.stderr?.setEncoding('utf8');
+    // Reading the worker's stderr must never keep the host running.
+    (this.#child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
     this.#child.stderr?.on('data', (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });
