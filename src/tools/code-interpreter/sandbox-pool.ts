@@ -12,6 +12,11 @@ export interface SandboxPoolOptions {
    * before it kills the whole worker process (default 1,000 ms).
    */
   killGraceMs?: number;
+  /**
+   * Resident memory cap of each worker process in MB, enforced by the host on Linux (default
+   * 2,048). A worker over it is killed and its sessions reset.
+   */
+  maxWorkerMemoryMb?: number;
   /** The worker script; tests point this elsewhere. */
   workerFile?: string;
 }
@@ -26,6 +31,7 @@ export interface RunRequest {
 
 const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_KILL_GRACE_MS = 1_000;
+const DEFAULT_MAX_WORKER_MEMORY_MB = 2_048;
 
 /**
  * A small pool of sandbox worker processes hosting sessions. A session lives on one worker; a
@@ -47,6 +53,7 @@ export class SandboxPool {
       workers: options.workers ?? Math.min(4, availableParallelism()),
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+      maxWorkerMemoryMb: options.maxWorkerMemoryMb ?? DEFAULT_MAX_WORKER_MEMORY_MB,
       workerFile: options.workerFile,
     };
     this.#workers = new Array(this.#options.workers).fill(undefined);
@@ -140,7 +147,7 @@ export class SandboxPool {
   #crashOutcome(options: { error: WorkerExitedError; worker: WorkerProcess; session: string; limits: RunLimits; started: number }): RunOutcome {
     const { error, worker, session, limits, started } = options;
     const durationMs = Math.round(performance.now() - started);
-    const hungPastDeadline = error.exit.killed && durationMs >= limits.timeoutMs;
+    const hungPastDeadline = error.exit.killed && error.exit.overMemoryCapMb === undefined && durationMs >= limits.timeoutMs;
     const cause = describeExit(error.exit);
     const message = hungPastDeadline
       ? `The code exceeded the ${limits.timeoutMs} ms time limit and could not be stopped, so its sandbox process was restarted; the session was reset.`
@@ -183,7 +190,7 @@ export class SandboxPool {
   }
 
   #startWorker(slot: number): WorkerProcess {
-    const worker = new WorkerProcess({ workerFile: this.#options.workerFile });
+    const worker = new WorkerProcess({ workerFile: this.#options.workerFile, maxRssMb: this.#options.maxWorkerMemoryMb });
     this.#workers[slot] = worker;
     worker.exited.then(() => {
       // Its sessions are gone; their next calls start fresh and say so.

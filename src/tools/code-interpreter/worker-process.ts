@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostToWorker, RunOutcome, WorkerToHost } from './protocol.ts';
@@ -17,11 +18,16 @@ export interface WorkerExit {
   signal: NodeJS.Signals | null;
   /** The end of its stderr, which holds V8's out-of-memory report when that was the cause. */
   stderrTail: string;
-  /** True when the host killed it on purpose (deadline passed, pool closed). */
+  /** True when the host killed it on purpose (deadline passed, memory cap, pool closed). */
   killed: boolean;
+  /** Set when the host killed it for using more than this many MB of resident memory. */
+  overMemoryCapMb?: number;
 }
 
 const STDERR_TAIL_CHARS = 2_000;
+/** How often the resident memory of a busy worker is checked. */
+const MEMORY_CHECK_MS = 100;
+const PAGE_BYTES = 4096;
 
 /** The worker script beside this file, `.ts` when running from source and `.js` when compiled. */
 const DEFAULT_WORKER_FILE = fileURLToPath(new URL(`./sandbox-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -41,8 +47,17 @@ export class WorkerProcess {
   #stderr = '';
   #killed = false;
   #alive = true;
+  #overMemoryCapMb: number | undefined;
+  #memoryWatch: NodeJS.Timeout | undefined;
+  readonly #maxRssMb: number | undefined;
 
-  constructor(options: { workerFile?: string; maxOldSpaceMb?: number } = {}) {
+  /**
+   * `maxRssMb` caps the process's resident memory, checked while requests are pending: isolate
+   * heap limits do not cover every allocation V8 makes on an isolate's behalf, so this is the
+   * operating-system-level bound. Linux only (it reads /proc); elsewhere it is not enforced.
+   */
+  constructor(options: { workerFile?: string; maxOldSpaceMb?: number; maxRssMb?: number } = {}) {
+    this.#maxRssMb = options.maxRssMb;
     const execArgv = ['--no-node-snapshot', '--disable-warning=ExperimentalWarning'];
     if (options.maxOldSpaceMb) execArgv.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
     this.#child = fork(options.workerFile ?? DEFAULT_WORKER_FILE, [], {
@@ -69,7 +84,9 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#alive = false;
+        clearInterval(this.#memoryWatch);
         const exit: WorkerExit = { code, signal, stderrTail: this.#stderr, killed: this.#killed };
+        if (this.#overMemoryCapMb !== undefined) exit.overMemoryCapMb = this.#overMemoryCapMb;
         for (const pending of this.#pending.values()) pending.reject(new WorkerExitedError(exit));
         this.#pending.clear();
         resolve(exit);
@@ -122,10 +139,33 @@ export class WorkerProcess {
     if (this.#pending.size > 0) {
       this.#child.ref();
       channel?.ref();
+      this.#watchMemory();
     } else {
       this.#child.unref();
       channel?.unref();
+      clearInterval(this.#memoryWatch);
+      this.#memoryWatch = undefined;
     }
+  }
+
+  #watchMemory(): void {
+    if (this.#maxRssMb === undefined || this.#memoryWatch || this.#child.pid === undefined) return;
+    const statm = `/proc/${this.#child.pid}/statm`;
+    this.#memoryWatch = setInterval(() => {
+      let residentMb: number;
+      try {
+        residentMb = (Number(readFileSync(statm, 'utf8').split(' ')[1]) * PAGE_BYTES) / 2 ** 20;
+      } catch {
+        // No /proc (not Linux), or the process is gone: nothing to enforce.
+        clearInterval(this.#memoryWatch);
+        return;
+      }
+      if (residentMb > this.#maxRssMb!) {
+        this.#overMemoryCapMb = this.#maxRssMb;
+        this.kill();
+      }
+    }, MEMORY_CHECK_MS);
+    this.#memoryWatch.unref();
   }
 }
 
@@ -140,6 +180,7 @@ export class WorkerExitedError extends Error {
 }
 
 export function describeExit(exit: WorkerExit): string {
+  if (exit.overMemoryCapMb !== undefined) return `the sandbox process ran out of memory: it passed its ${exit.overMemoryCapMb} MB cap`;
   if (/out of memory|heap limit|Allocation failed/i.test(exit.stderrTail)) return 'the sandbox process ran out of memory';
   if (exit.signal) return `the sandbox process was ended by ${exit.signal}`;
   return `the sandbox process exited with code ${exit.code}`;

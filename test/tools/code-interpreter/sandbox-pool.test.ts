@@ -62,6 +62,14 @@ describe('SandboxPool', () => {
     expect(otherAgain.value.pid).not.toBe(other.value.pid);
   });
 
+  it('kills a worker whose resident memory passes the cap', async () => {
+    pool = new SandboxPool({ workers: 1, workerFile, maxWorkerMemoryMb: 200, killGraceMs: 10_000 });
+    const outcome = await pool.run({ session: 's', code: 'balloon', language: 'javascript', limits: { ...limits, timeoutMs: 10_000 } });
+    expect(outcome.error).toMatchObject({ kind: 'memory', message: expect.stringContaining('it passed its 200 MB cap') });
+    expect(outcome.durationMs).toBeLessThan(10_000);
+    expect((await run('s', 'x')).ok).toBe(true);
+  });
+
   it('disposes sessions on request, by predicate, and when idle', async () => {
     pool = new SandboxPool({ workers: 1, workerFile, idleTimeoutMs: 1_500 });
     await run('run1/a', 'x');
