@@ -145,10 +145,24 @@ describe('gantry run', () => {
     expect(stub!.requests[0]!.body.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual(['echo', 'calculator']);
   });
 
+  it('runs the pal example: the model writes a program and the sandbox runs it', async () => {
+    const program = 'const money = 23;\nconst bagels = 5 * 3;\nmoney - bagels';
+    const args = await serve([
+      { toolCalls: [{ id: 'c1', name: 'code_interpreter', arguments: JSON.stringify({ code: program }) }] },
+      { content: 'She has $8 left.\nAnswer: 8' },
+    ]);
+    const run = await gantry(['run', 'pal', ...args, '--input', 'Olivia has $23 and buys five $3 bagels. What is left?', '--json']);
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.steps[0].toolCalls[0]).toMatchObject({ name: 'code_interpreter', output: expect.stringMatching(/^result: 8\nduration: \d+ ms$/) });
+    expect(stub!.requests[0]!.body.tools.map((t: { function: { name: string } }) => t.function.name)).toEqual(['code_interpreter']);
+    expect(stub!.requests[1]!.body.messages.at(-1)).toMatchObject({ role: 'tool', tool_call_id: 'c1' });
+  });
+
   it('rejects unknown agents, tools and options with exit 2', async () => {
     const unknownAgent = await gantry(['run', 'nope', '--model', 'openai:x', '--input', 'hi']);
     expect(unknownAgent.code).toBe(2);
-    expect(unknownAgent.stderr).toMatch(/Unknown agent "nope"\. Example agents: .*assistant.*math/);
+    expect(unknownAgent.stderr).toMatch(/Unknown agent "nope"\. Example agents: assistant, math, pal;/);
     const unknownTool = await gantry(['run', '--tools', 'calculator,teleport', '--model', 'openai:x', '--input', 'hi']);
     expect(unknownTool.code).toBe(2);
     expect(unknownTool.stderr).toContain('Unknown built-in tool "teleport". Built-in tools: calculator, code_interpreter.');
