@@ -26,9 +26,10 @@ afterAll(async () => {
   await interpreter.close();
 });
 
-async function run(code: string, session = `attack-${++callCount}`): Promise<{ ok: boolean; text: string }> {
+async function run(code: string, options: { timeoutMs?: number } = {}): Promise<{ ok: boolean; text: string }> {
+  const session = `attack-${++callCount}`;
   const output = (await interpreter.execute(
-    { code, session },
+    { code, session, ...options },
     { toolCallId: 'call', runId: 'attacks', signal: new AbortController().signal, context: undefined },
   )) as string | ToolFailure;
   return typeof output === 'string' ? { ok: true, text: output } : { ok: false, text: output.error };
@@ -96,7 +97,9 @@ describe('the sandbox under attack', () => {
 
   it('reports each limit by name', async () => {
     expect((await run('while (true) {}')).text).toMatch(/^error \(timeout\): .*1000 ms time limit/);
-    expect((await run(`globalThis.kept = []; for (;;) kept.push({ n: Math.random(), s: 'y'.repeat(100) + Math.random() });`)).text).toMatch(/^error \(memory\): .*64 MB/);
+    // A generous time limit, so that only the memory limit can end this one even on a loaded machine.
+    const memory = await run(`const kept = []; for (;;) kept.push(new Array(1e5).fill(Math.random()));`, { timeoutMs: 20_000 });
+    expect(memory.text).toMatch(/^error \(memory\): .*64 MB/);
     const flood = await run(`for (let i = 0; i < 1e5; i++) console.log('line', i); 'done'`);
     expect(flood.text).toContain('note: stdout was cut at 2000 characters (the output limit).');
   });

@@ -81,7 +81,7 @@ describe('SandboxPool', () => {
     expect(pool.sessionCount).toBe(1);
     const [stats] = await pool.stats();
     expect(stats!.sessions).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 2_600));
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
     expect(pool.sessionCount).toBe(0);
   });
 
