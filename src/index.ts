@@ -22,7 +22,7 @@ export {
 } from './agent/errors.ts';
 
 // tools
-export { tool, type Tool, type ToolDefinition, type ToolExecuteOptions, type ToolFailure } from './tools/tool.ts';
+export { tool, type Tool, type ToolDefinition, type ToolExecuteOptions, type ToolFailure, type Source } from './tools/tool.ts';
 export type { ToolLike } from './tools/registered-tool.ts';
 export { ToolRouter, type FunctionDefinition } from './tools/router.ts';
 export { builtinTools, builtinToolNames } from './tools/builtins.ts';

@@ -8,6 +8,7 @@ import { addUsage, ZERO_USAGE, type Usage } from './usage.ts';
 import { BudgetExceededError, describeError, ModelBehaviorError } from './errors.ts';
 import { parseArguments, type ToolRouter } from '../tools/router.ts';
 import { costOf, findPrice, type PriceTable } from '../models/pricing.ts';
+import type { Source } from '../tools/tool.ts';
 
 /** Everything one run needs; built by `Agent` from its options. */
 export interface LoopConfig {
@@ -52,6 +53,11 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
         }, config.timeoutMs);
 
   const steps: StepRecord[] = [];
+  const sources = new Map<string, Source>();
+  const recordSource = (source: Source) => {
+    const key = `${source.url}\n${source.quote ?? ''}`;
+    if (!sources.has(key)) sources.set(key, { ...source });
+  };
   let usage: Usage = ZERO_USAGE;
   const finish = (stopReason: StopReason, output: string, error?: Error): RunResult => {
     const result: RunResult = {
@@ -63,6 +69,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
       durationMs: Math.round(performance.now() - started),
     };
     if (error) result.error = { name: error.name, message: error.message };
+    if (sources.size > 0) result.sources = [...sources.values()];
     return result;
   };
   const lastText = () => steps.at(-1)?.reply.text ?? '';
@@ -159,7 +166,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
     return mapConcurrent(calls, config.toolConcurrency, async (request) => {
       const parsed = parseArguments(request.argsText);
       emit({ type: 'tool_call_start', step, toolCallId: request.id, name: request.name, args: parsed.ok ? parsed.value : request.argsText });
-      const record = await config.router.call({ request, runId: config.runId, signal: controller.signal, context: config.context });
+      const record = await config.router.call({ request, runId: config.runId, signal: controller.signal, context: config.context, recordSource });
       emit({
         type: 'tool_call_end',
         step,

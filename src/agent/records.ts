@@ -1,4 +1,5 @@
 import type { Usage } from './usage.ts';
+import type { Source } from '../tools/tool.ts';
 
 /** One tool call as the model asked for it. */
 export interface ToolCallRequest {
@@ -58,6 +59,8 @@ export interface RunResult {
   usage: Usage;
   /** Set when `stopReason` is `error` (and for budget stops, which budget and its value). */
   error?: { name: string; message: string };
+  /** Pages and passages tools read, in the order recorded, without duplicates. */
+  sources?: Source[];
   /** Tools that failed to release their per-run state (`onRunEnd`), as `name: message`. */
   cleanupErrors?: string[];
   durationMs: number;

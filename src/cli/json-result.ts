@@ -14,6 +14,7 @@ export function toJsonResult(result: RunResult) {
         ...(call.error === undefined ? { output: call.output } : { error: call.error }),
       })),
     })),
+    ...(result.sources ? { sources: result.sources } : {}),
     usage: {
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,

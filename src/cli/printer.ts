@@ -96,6 +96,13 @@ export class HumanPrinter {
       ...(usage.costUsd === undefined ? [] : [`$${usage.costUsd.toFixed(4)}`]),
       `${(result.durationMs / 1000).toFixed(1)} s`,
     ];
+    if (result.sources?.length) {
+      this.#line(c.bold('Sources:'));
+      result.sources.forEach((source, index) => {
+        const quote = source.quote ? ` — "${oneLine(source.quote)}"` : '';
+        this.#line(`  [${index + 1}] ${source.title ? `${source.title} ` : ''}${c.cyan(source.url)}${quote}`);
+      });
+    }
     if (result.stopReason === 'final') {
       this.#line(c.dim(parts.join(' · ')));
     } else {

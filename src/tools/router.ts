@@ -7,7 +7,7 @@ import {
   truncationNote, unknownToolMessage,
 } from './feedback.ts';
 import { registerTool, type RegisteredTool, type ToolLike } from './registered-tool.ts';
-import { isToolFailure } from './tool.ts';
+import { isToolFailure, type Source } from './tool.ts';
 
 export interface ToolRouterOptions {
   tools: readonly ToolLike[];
@@ -55,8 +55,14 @@ export class ToolRouter {
     }));
   }
 
-  async call(options: { request: ToolCallRequest; runId: string; signal: AbortSignal; context?: unknown }): Promise<ToolCallRecord> {
-    const { request, runId, signal, context } = options;
+  async call(options: {
+    request: ToolCallRequest;
+    runId: string;
+    signal: AbortSignal;
+    context?: unknown;
+    recordSource?: (source: Source) => void;
+  }): Promise<ToolCallRecord> {
+    const { request, runId, signal, context, recordSource } = options;
     const started = performance.now();
     const finish = (fields: { args: unknown; output?: string; error?: string }): ToolCallRecord => ({
       id: request.id,
@@ -78,7 +84,7 @@ export class ToolRouter {
     if (!validated.ok) {
       return finish({ args: parsed.value, error: invalidArgumentsMessage(request.name, validated.issues, parsed.value) });
     }
-    const outcome = await this.#execute({ registered, input: validated.value, request, runId, signal, context });
+    const outcome = await this.#execute({ registered, input: validated.value, request, runId, signal, context, recordSource });
     return finish({ args: parsed.value, ...outcome });
   }
 
@@ -89,8 +95,9 @@ export class ToolRouter {
     runId: string;
     signal: AbortSignal;
     context: unknown;
+    recordSource: ((source: Source) => void) | undefined;
   }): Promise<{ output?: string; error?: string }> {
-    const { registered, input, request, runId, signal, context } = options;
+    const { registered, input, request, runId, signal, context, recordSource } = options;
     if (signal.aborted) return { error: toolFailedMessage(request.name, 'cancelled because the run was stopped') };
     const timeoutMs = registered.timeoutMs ?? this.#timeoutMs;
     const callController = new AbortController();
@@ -104,7 +111,7 @@ export class ToolRouter {
       signal.addEventListener('abort', () => resolve('cancelled'), { once: true });
     });
     const execution = Promise.resolve()
-      .then(() => registered.run(input, { toolCallId: request.id, runId, signal: callSignal, context }))
+      .then(() => registered.run(input, { toolCallId: request.id, runId, signal: callSignal, context, ...(recordSource ? { recordSource } : {}) }))
       .then((value) => ({ value }), (error: unknown) => ({ error }));
     try {
       const outcome = await Promise.race([execution, timedOut, cancelled]);

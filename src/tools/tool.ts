@@ -7,6 +7,11 @@ export interface ToolExecuteOptions {
   toolCallId: string;
   /** The run this call belongs to (`cli` for `gantry tools call`); tools key per-run state by it. */
   runId: string;
+  /**
+   * Records a source the tool read (a page, a quoted passage), so the run result can cite it.
+   * Optional: callers outside a run may not collect sources.
+   */
+  recordSource?(source: Source): void;
   /** Aborted when the run is cancelled, times out, or this call exceeds its own timeout. */
   signal: AbortSignal;
   /** The value passed as `context` to `createAgent` or `agent.run`, untouched. */
@@ -29,6 +34,13 @@ export interface Tool<Input = any, Output = unknown> {
   onRunEnd?(runId: string): void | Promise<void>;
   /** Marks objects made by `tool()`, so the router can tell them from LangChain tools. */
   readonly kind: 'gantry-tool';
+}
+
+/** Something a tool read, for citations: `quote` is a passage the model chose to keep. */
+export interface Source {
+  url: string;
+  title?: string;
+  quote?: string;
 }
 
 /** A failure a tool returns instead of throwing; the message is shown to the model. */

@@ -169,3 +169,25 @@ describe('run end', () => {
     expect(result.cleanupErrors).toEqual(['leaky: could not close']);
   });
 });
+
+describe('sources', () => {
+  it('collects the sources tools record, without duplicates', async () => {
+    const read = tool({
+      name: 'read',
+      description: 'Reads a page.',
+      schema: z.object({ url: z.string() }),
+      execute: ({ url }, { recordSource }) => {
+        recordSource?.({ url, title: 'A page' });
+        recordSource?.({ url, title: 'A page' });
+        recordSource?.({ url, quote: 'a passage' });
+        return 'text';
+      },
+    });
+    const model = new ScriptedChatModel({ replies: [{ toolCalls: [{ name: 'read', args: { url: 'https://example.org/a' } }] }, 'done'] });
+    const result = await createAgent({ model, tools: [read] }).run('go');
+    expect(result.sources).toEqual([
+      { url: 'https://example.org/a', title: 'A page' },
+      { url: 'https://example.org/a', quote: 'a passage' },
+    ]);
+  });
+});
