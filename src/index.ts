@@ -33,6 +33,22 @@ export {
 } from './tools/code-interpreter/code-interpreter.ts';
 export { SandboxPool, type SandboxPoolOptions, type RunRequest } from './tools/code-interpreter/sandbox-pool.ts';
 export type { RunOutcome, RunLimits, RunError } from './tools/code-interpreter/protocol.ts';
+export { createWebSearch, type WebSearchOptions } from './tools/web/web-search.ts';
+export {
+  searchProviderFromEnv, searxngProvider, braveProvider, tavilyProvider, type SearchProvider, type SearchResult,
+} from './tools/web/search-providers.ts';
+export { createWebFetch, type WebFetchOptions } from './tools/web/web-fetch.ts';
+export { extractContent, type ExtractedPage } from './tools/web/extract.ts';
+export type { PageRenderer, RenderedPage } from './tools/web/page-renderer.ts';
+export { createBrowserTool, type BrowserToolOptions, type BrowserTool } from './tools/web/browser/browser-tool.ts';
+export { ChromiumRenderer } from './tools/web/browser/chromium-renderer.ts';
+
+// net
+export { guardedFetch, GANTRY_USER_AGENT, type GuardedFetchOptions, type GuardedResponse } from './net/guarded-fetch.ts';
+export { assertUrlAllowed } from './net/url-guard.ts';
+export { WebAccessError } from './net/web-access-error.ts';
+export { webPolicyFromEnv, parseAllowList, type WebPolicy, type AllowRule } from './net/web-policy.ts';
+export { classifyAddress, parseHostLiteral, type AddressClass } from './net/address-policy.ts';
 
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';

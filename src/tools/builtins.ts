@@ -1,6 +1,10 @@
 import { UserError } from '../agent/errors.ts';
 import { calculator } from './calculator/calculator.ts';
 import { createCodeInterpreter } from './code-interpreter/code-interpreter.ts';
+import { createBrowserTool } from './web/browser/browser-tool.ts';
+import { ChromiumRenderer } from './web/browser/chromium-renderer.ts';
+import { createWebFetch } from './web/web-fetch.ts';
+import { createWebSearch } from './web/web-search.ts';
 import type { ToolLike } from './registered-tool.ts';
 
 /**
@@ -10,6 +14,10 @@ import type { ToolLike } from './registered-tool.ts';
 const BUILTIN_TOOLS: Record<string, () => ToolLike> = {
   calculator: () => calculator,
   code_interpreter: () => createCodeInterpreter(),
+  web_search: () => createWebSearch(),
+  // Chromium starts only if a page needs JavaScript (or the model asks for render: true).
+  web_fetch: () => createWebFetch({ renderer: new ChromiumRenderer() }),
+  browser: () => createBrowserTool(),
 };
 
 export function builtinToolNames(): string[] {

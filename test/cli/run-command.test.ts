@@ -102,7 +102,7 @@ describe('gantry run', () => {
     await gantry(['run', ...args, '--input', 'What is 2^100?', '--trace', trace], { env: { OPENAI_API_KEY: 'sk-test-secret-value' } });
     expect(stub!.requests[0]!.headers.authorization).toBe('Bearer sk-test-secret-value');
     const events = readFileSync(trace, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(events[0]).toMatchObject({ type: 'run_start', schemaVersion: 1, input: 'What is 2^100?', tools: ['calculator', 'code_interpreter'], model: 'stub-model' });
+    expect(events[0]).toMatchObject({ type: 'run_start', schemaVersion: 1, input: 'What is 2^100?', tools: ['calculator', 'code_interpreter', 'web_search', 'web_fetch', 'browser'], model: 'stub-model' });
     expect(events.at(-1)).toMatchObject({ type: 'run_end', result: { stopReason: 'final' } });
     expect(events.filter((event) => event.type === 'tool_call_end')).toHaveLength(1);
     expect(readFileSync(trace, 'utf8')).not.toContain('sk-test-secret-value');
@@ -162,10 +162,10 @@ describe('gantry run', () => {
   it('rejects unknown agents, tools and options with exit 2', async () => {
     const unknownAgent = await gantry(['run', 'nope', '--model', 'openai:x', '--input', 'hi']);
     expect(unknownAgent.code).toBe(2);
-    expect(unknownAgent.stderr).toMatch(/Unknown agent "nope"\. Example agents: assistant, math, pal;/);
+    expect(unknownAgent.stderr).toMatch(/Unknown agent "nope"\. Example agents: assistant, math, pal, researcher;/);
     const unknownTool = await gantry(['run', '--tools', 'calculator,teleport', '--model', 'openai:x', '--input', 'hi']);
     expect(unknownTool.code).toBe(2);
-    expect(unknownTool.stderr).toContain('Unknown built-in tool "teleport". Built-in tools: calculator, code_interpreter.');
+    expect(unknownTool.stderr).toContain('Unknown built-in tool "teleport". Built-in tools: calculator, code_interpreter, web_search, web_fetch, browser.');
     const badOption = await gantry(['run', '--max-steps', 'many']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain("option '--max-steps <n>' argument 'many' is invalid");

@@ -8,7 +8,7 @@ describe('gantry tools', () => {
     expect(text.stdout).toMatch(/^calculator\n {2}\S/);
     const json = await gantry(['tools', 'list', '--json']);
     const tools = JSON.parse(json.stdout);
-    expect(tools.map((t: { name: string }) => t.name)).toEqual(['calculator', 'code_interpreter']);
+    expect(tools.map((t: { name: string }) => t.name)).toEqual(['calculator', 'code_interpreter', 'web_search', 'web_fetch', 'browser']);
     expect(tools[0].parameters.required).toEqual(['expression']);
   });
 
@@ -31,7 +31,7 @@ describe('gantry tools', () => {
   it('exits 2 for an unknown tool or missing --args', async () => {
     const unknown = await gantry(['tools', 'call', 'teleport', '--args', '{}']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('Unknown tool "teleport". Built-in tools: calculator, code_interpreter.');
+    expect(unknown.stderr).toContain('Unknown tool "teleport". Built-in tools: calculator, code_interpreter, web_search, web_fetch, browser.');
     const missing = await gantry(['tools', 'call', 'calculator']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--args <json>' not specified");
