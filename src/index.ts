@@ -42,6 +42,7 @@ export { extractContent, type ExtractedPage } from './tools/web/extract.ts';
 export type { PageRenderer, RenderedPage } from './tools/web/page-renderer.ts';
 export { createBrowserTool, type BrowserToolOptions, type BrowserTool } from './tools/web/browser/browser-tool.ts';
 export { ChromiumRenderer } from './tools/web/browser/chromium-renderer.ts';
+export { ChromiumLauncher } from './tools/web/browser/chromium.ts';
 
 // net
 export { guardedFetch, GANTRY_USER_AGENT, type GuardedFetchOptions, type GuardedResponse } from './net/guarded-fetch.ts';
