@@ -3,7 +3,7 @@ import { GantryError, UserError } from '../agent/errors.ts';
 import type { CliIO } from './io.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../version.ts';
 
 /** Exit codes: 0 final answer or success, 1 a run failed or a budget stopped it, 2 usage or configuration error. */
 export const EXIT_USAGE = 2;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Agent } from 'undici';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../version.ts';
 import { PinnedLookup } from './pinned-lookup.ts';
 import { ACCEPTED_ENCODINGS, readBody } from './read-body.ts';
 import { assertUrlAllowed } from './url-guard.ts';

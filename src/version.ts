@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 
-/** Read from package.json: two folders up from src/cli, three from dist/src/cli. */
+/** Gantry's version, read from package.json: one folder up from src/, two from dist/src/. */
 function readVersion(): string {
-  for (const relative of ['../../package.json', '../../../package.json']) {
+  for (const relative of ['../package.json', '../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
       if (pkg.name === 'gantry' && pkg.version) return pkg.version;
