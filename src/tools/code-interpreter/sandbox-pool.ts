@@ -121,6 +121,14 @@ export class SandboxPool {
 
   async #runOn(worker: WorkerProcess, request: RunRequest, started: number): Promise<RunOutcome> {
     const { session, code, language, limits, signal } = request;
+    // Starting a process does not count against the code's time limit, which begins once the
+    // worker is ready; a worker that dies while starting is reported like any other crash.
+    try {
+      await abortable(worker.ready, signal);
+    } catch (error) {
+      if (!(error instanceof WorkerExitedError)) throw error;
+      return this.#crashOutcome({ error, worker, session, limits, started });
+    }
     // The worker enforces the limit itself; this backstop catches a worker that cannot.
     const deadline = setTimeout(() => worker.kill(), limits.timeoutMs + this.#options.killGraceMs);
     const onAbort = () => {
@@ -129,12 +137,8 @@ export class SandboxPool {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const reply = worker.request({ type: 'run', session, code, language, limits });
-      if (signal) {
-        const aborted = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-        return asRunOutcome(await Promise.race([reply, aborted]));
-      }
-      return asRunOutcome(await reply);
+      signal?.throwIfAborted();
+      return asRunOutcome(await abortable(worker.request({ type: 'run', session, code, language, limits }), signal));
     } catch (error) {
       if (!(error instanceof WorkerExitedError)) throw error;
       return this.#crashOutcome({ error, worker, session, limits, started });
@@ -221,4 +225,24 @@ export class SandboxPool {
     }, every);
     this.#sweeper.unref();
   }
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

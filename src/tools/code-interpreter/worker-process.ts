@@ -77,7 +77,9 @@ export class WorkerProcess {
         if (message.type === 'ready') resolve();
       };
       this.#child.once('message', onMessage);
-      this.#child.once('exit', () => reject(new Error(`The sandbox process exited before it was ready. ${this.#stderr.trim()}`.trim())));
+      this.#child.once('exit', (code, signal) =>
+        reject(new WorkerExitedError({ code, signal, stderrTail: this.#stderr, killed: this.#killed })),
+      );
     });
     // A rejection of `ready` is observed by whoever awaits it; this keeps it from being unhandled.
     this.ready.catch(() => {});
