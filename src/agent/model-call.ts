@@ -3,6 +3,7 @@ import type { ToolCallRequest, ModelReply } from './records.ts';
 import { estimateTokens, type Usage } from './usage.ts';
 import { describeError, ModelCallError } from './errors.ts';
 import { DEFAULT_MODEL_RETRIES, DEFAULT_RETRY_INITIAL_DELAY_MS, DEFAULT_RETRY_MAX_DELAY_MS } from './constants.ts';
+import { abortableSleep } from './abort.ts';
 
 /** The one method of a (tool-bound) LangChain chat model the loop uses. */
 export interface ChatRunnable {
@@ -60,7 +61,7 @@ export async function callModel(options: ModelCallOptions): Promise<ModelCallRes
       }
       const delayMs = retryDelay(error, attempt, options.retry);
       options.onRetry({ attempt, delayMs, error: describeModelError(error) });
-      await sleep(delayMs, options.signal);
+      await abortableSleep(delayMs, options.signal);
     }
   }
 }
@@ -217,19 +218,4 @@ function retryAfterMs(error: unknown): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

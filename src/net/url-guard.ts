@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { classifyAddress, classifyHostname, describeAddressClass, parseHostLiteral, type AddressClass } from './address-policy.ts';
 import { WebAccessError } from './web-access-error.ts';
 import { effectivePort, findAllowRule, suggestAllowEntry, type WebPolicy } from './web-policy.ts';
+import { abortable } from '../agent/abort.ts';
 
 const SCHEMES = new Set(['http:', 'https:']);
 
@@ -90,14 +91,4 @@ async function resolve(options: { hostname: string; url: URL; policy: WebPolicy;
 async function systemLookup(hostname: string): Promise<string[]> {
   const found = await dnsLookup(hostname, { all: true, verbatim: true });
   return found.map((entry) => entry.address);
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -2,6 +2,7 @@ import { BaseChatModel, type BaseChatModelCallOptions, type BaseChatModelParams,
 import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
 import type { CallbackManagerForLLMRun } from '@langchain/core/callbacks/manager';
+import { abortableSleep } from '../agent/abort.ts';
 
 /** A tool call the scripted model will make. A string `args` is sent as raw text (even invalid JSON). */
 export interface ScriptedToolCall {
@@ -85,7 +86,7 @@ export class ScriptedChatModel extends BaseChatModel<ScriptedCallOptions> {
     const request: ScriptedRequest = { messages, tools: options.tools ?? [], ...(options.stop ? { stop: options.stop } : {}) };
     this.requests.push(request);
     const message = await this.#nextMessage(request);
-    if (message.delayMs) await sleep(message.delayMs, options.signal);
+    if (message.delayMs) await abortableSleep(message.delayMs, options.signal);
     const text = message.text ?? '';
     for (let offset = 0; offset < text.length; offset += this.#chunkSize) {
       const piece = text.slice(offset, offset + this.#chunkSize);
@@ -141,16 +142,5 @@ function toolChunk(fields: { index: number; id?: string; name?: string; args: st
   return new ChatGenerationChunk({
     text: '',
     message: new AIMessageChunk({ content: '', tool_call_chunks: [{ ...fields, type: 'tool_call_chunk' }] }),
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
   });
 }

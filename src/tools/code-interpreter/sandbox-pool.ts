@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { RunLimits, RunOutcome, WorkerToHost } from './protocol.ts';
 import { asRunOutcome, describeExit, WorkerExitedError, WorkerProcess } from './worker-process.ts';
+import { abortable } from '../../agent/abort.ts';
 
 export interface SandboxPoolOptions {
   /** Worker processes (default: the number of cores, at most 4). Sessions are spread across them. */
@@ -225,24 +226,4 @@ export class SandboxPool {
     }, every);
     this.#sweeper.unref();
   }
-}
-
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

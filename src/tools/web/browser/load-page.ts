@@ -3,6 +3,7 @@ import { ToolError } from '../../../agent/errors.ts';
 import { WebAccessError } from '../../../net/web-access-error.ts';
 import { BLOCKED_HEADER, PROXY_ERROR_HEADER } from './guard-proxy.ts';
 import type { BlockedRequest, GuardedContext } from './guarded-context.ts';
+import { abortable } from '../../../agent/abort.ts';
 
 /** A page loaded in the browser: what `PageRenderer` returns, plus what the browser tool needs. */
 export interface LoadedPage {
@@ -124,23 +125,5 @@ async function bodyOf(response: Response): Promise<Buffer | undefined> {
     return await response.body();
   } catch {
     return undefined;
-  }
-}
-
-/** Settles with `promise`, or rejects with an `AbortError` as soon as `signal` aborts. */
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  // The abandoned promise may still reject later; that must not become an unhandled rejection.
-  promise.catch(() => {});
-  signal.throwIfAborted();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
