@@ -1,5 +1,4 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { ChatOpenAI } from '@langchain/openai';
 import { UserError } from '../agent/errors.ts';
 import { RecordingChatModel } from './recording-chat-model.ts';
 import { ReplayChatModel } from './replay-chat-model.ts';
@@ -79,7 +78,7 @@ async function createModel(options: {
   return createLangChainModel({ provider, name });
 }
 
-function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: string; stream: boolean }): BaseChatModel {
+async function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: string; stream: boolean }): Promise<BaseChatModel> {
   const baseUrl = options.baseUrl?.trim() || undefined;
   if (baseUrl !== undefined && !/^https?:$/.test(URL.parse(baseUrl)?.protocol ?? '')) {
     throw new UserError(`Invalid base URL ${JSON.stringify(baseUrl)}: expected something like http://localhost:11434/v1.`);
@@ -90,6 +89,8 @@ function createOpenAIModel(options: { name: string; baseUrl?: string; apiKey?: s
         'OpenAI-compatible server such as Ollama, vLLM, LM Studio or llama.cpp.',
     );
   }
+  // Loaded when a run needs it, so `gantry --version` and `gantry tools` start quickly.
+  const { ChatOpenAI } = await import('@langchain/openai');
   return new ChatOpenAI({
     model: options.name,
     // Local servers ignore the key, but the OpenAI client refuses to start without one.

@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { describeError, UserError } from '../../../agent/errors.ts';
 import type { WebPolicy } from '../../../net/web-policy.ts';
 import { startGuardProxy, type GuardProxy } from './guard-proxy.ts';
@@ -148,6 +148,8 @@ async function launchChromium(executablePath: string): Promise<Running> {
     onRefused: () => {},
   });
   try {
+    // Loaded here, not at start-up: Playwright takes about half a second to import.
+    const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath,
       args: [...CHROMIUM_ARGS],
