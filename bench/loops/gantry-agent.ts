@@ -1,4 +1,5 @@
 import { ChatOpenAI } from '@langchain/openai';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { z } from 'zod';
 import { createAgent, tool } from '../../src/index.ts';
 import { add, ADD_TOOL_DESCRIPTION, ADD_TOOL_NAME, TASK_PROMPT, type LoopRunner } from './add-task.ts';
@@ -8,6 +9,11 @@ import { add, ADD_TOOL_DESCRIPTION, ADD_TOOL_NAME, TASK_PROMPT, type LoopRunner 
  * each model call through `.stream()`, so this loop always uses SSE.
  */
 export function createGantryAgentLoop({ baseURL }: { baseURL: string }): LoopRunner {
+  return createGantryLoopFor(new ChatOpenAI({ model: 'stub-model', apiKey: 'test', configuration: { baseURL }, maxRetries: 0, streamUsage: true }));
+}
+
+/** Gantry's agent with the benchmark's `add` tool around any chat model. */
+export function createGantryLoopFor(model: BaseChatModel): LoopRunner {
   let toolExecutions = 0;
   const addTool = tool({
     name: ADD_TOOL_NAME,
@@ -18,7 +24,6 @@ export function createGantryAgentLoop({ baseURL }: { baseURL: string }): LoopRun
       return add(input);
     },
   });
-  const model = new ChatOpenAI({ model: 'stub-model', apiKey: 'test', configuration: { baseURL }, maxRetries: 0, streamUsage: true });
   const agent = createAgent({ model, tools: [addTool] });
 
   return async () => {

@@ -1,9 +1,8 @@
 import { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import { ChatGenerationChunk, type ChatResult } from '@langchain/core/outputs';
-import { z } from 'zod';
-import { createAgent, tool } from '../../src/index.ts';
-import { add, ADD_TOOL_DESCRIPTION, ADD_TOOL_NAME, FINAL_ANSWER, TASK_PROMPT, TOOL_CALLS_PER_RUN, type LoopRunner } from './add-task.ts';
+import { ADD_TOOL_NAME, FINAL_ANSWER, TOOL_CALLS_PER_RUN, type LoopRunner } from './add-task.ts';
+import { createGantryLoopFor } from './gantry-agent.ts';
 
 /**
  * Gantry's own share of a step: the same task with an in-process chat model that answers at once
@@ -44,22 +43,6 @@ class InProcessAddModel extends BaseChatModel {
 }
 
 export function createGantryInProcessLoop(): LoopRunner & { modelCalls(): number } {
-  let toolExecutions = 0;
   const model = new InProcessAddModel({});
-  const addTool = tool({
-    name: ADD_TOOL_NAME,
-    description: ADD_TOOL_DESCRIPTION,
-    schema: z.object({ a: z.number(), b: z.number() }),
-    execute: (input: { a: number; b: number }) => {
-      toolExecutions += 1;
-      return add(input);
-    },
-  });
-  const agent = createAgent({ model, tools: [addTool] });
-  const run = async () => {
-    toolExecutions = 0;
-    const result = await agent.run(TASK_PROMPT);
-    return { toolExecutions, output: result.output };
-  };
-  return Object.assign(run, { modelCalls: () => model.calls });
+  return Object.assign(createGantryLoopFor(model), { modelCalls: () => model.calls });
 }

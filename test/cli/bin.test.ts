@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIStub } from '../../src/testing/index.ts';
 
 /** The installed command: bin/gantry.js runs the compiled CLI (npm test builds it first). */
@@ -19,7 +19,12 @@ function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: nu
   });
 }
 
-describe.runIf(existsSync('dist/src/cli/bin.js'))('bin/gantry.js', () => {
+describe('bin/gantry.js', () => {
+  beforeAll(() => {
+    // Skipping would hide a broken build: `npm test` builds first, so dist/ must be there.
+    if (!existsSync('dist/src/cli/bin.js')) throw new Error('dist/ is missing: run npm run build (npm test does) before these tests.');
+  });
+
   it('exits 2 without a model and 0 after a final answer, then ends the process', async () => {
     const missing = await runBin(['run', '--input', 'hi']);
     expect(missing.code).toBe(2);
