@@ -11,6 +11,8 @@ import type { Planner } from './planner.ts';
 import { reactPlanner } from './planners/react.ts';
 import { toolCallingPlanner } from './planners/tool-calling.ts';
 import type { RunResult } from './records.ts';
+import { fitHistory, type ContextOptions, type ConversationHistory } from './history.ts';
+import type { ResumeState } from './loop.ts';
 import { costIs, stepCountIs, tokenCountIs, type StopCondition } from './stop-conditions.ts';
 import { ToolRouter } from '../tools/router.ts';
 import type { ToolLike } from '../tools/registered-tool.ts';
@@ -59,6 +61,17 @@ export interface AgentOptions {
   retry?: RetryPolicy;
   /** Passed to every tool call as `context`; `run` can override it. */
   context?: unknown;
+  /** How much conversation history and old tool output is resent to the model. */
+  contextWindow?: ContextOptions;
+}
+
+/**
+ * Receives every event of a run synchronously, as it happens and before any stream consumer:
+ * the place to save checkpoints, so a run killed at any point can be resumed. If `record`
+ * throws, the run is cancelled with that error rather than going on unsaved.
+ */
+export interface RunCheckpointer {
+  record(event: AgentEvent): void;
 }
 
 export interface RunOptions {
@@ -66,6 +79,11 @@ export interface RunOptions {
   context?: unknown;
   /** Defaults to a fresh UUID. */
   runId?: string;
+  /** Earlier turns of the conversation; fitted to `contextWindow` and sent before the input. */
+  history?: ConversationHistory;
+  /** Continue a checkpointed run: its completed steps are kept and its finished tool calls reused. */
+  resume?: ResumeState;
+  checkpoint?: RunCheckpointer;
 }
 
 export class Agent {
@@ -137,11 +155,25 @@ export class Agent {
       prices: this.#prices,
       context: options.context ?? this.#options.context,
       signal,
+      ...(this.#options.contextWindow ? { contextWindow: this.#options.contextWindow } : {}),
+      ...(options.history ? { history: fitHistory({ history: options.history, options: this.#options.contextWindow }) } : {}),
+      ...(options.resume ? { resume: options.resume } : {}),
+    };
+    const checkpoint = options.checkpoint;
+    const push = (event: AgentEvent) => {
+      if (checkpoint) {
+        try {
+          checkpoint.record(event);
+        } catch (error) {
+          controller.abort(new Error(`could not save the run's checkpoint (${error instanceof Error ? error.message : String(error)}).`));
+        }
+      }
+      channel.push(event);
     };
     const channel: EventChannel<AgentEvent> = new EventChannel<AgentEvent>({
       // The run starts when the caller first reads an event.
       onStart: () => {
-        runLoop(config, (event) => channel.push(event)).then(
+        runLoop(config, push).then(
           () => channel.close(),
           (error: unknown) => channel.close({ value: error }),
         );

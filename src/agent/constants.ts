@@ -23,3 +23,12 @@ export const DEFAULT_RETRY_MAX_DELAY_MS = 8_000;
 
 /** Rough characters per token for the local estimate used when a server reports no usage. */
 export const CHARS_PER_TOKEN_ESTIMATE = 4;
+
+/** Estimated tokens of earlier conversation turns resent with each prompt. */
+export const DEFAULT_MAX_HISTORY_TOKENS = 8_000;
+
+/** Tool output from earlier turns and older steps is shortened to this many characters when resent. */
+export const DEFAULT_MAX_OLD_TOOL_OUTPUT_CHARS = 2_000;
+
+/** The most recent steps of a run whose tool output is always resent whole. */
+export const DEFAULT_RECENT_STEPS_KEPT_WHOLE = 2;

@@ -16,6 +16,8 @@ export interface RunStartEvent extends EventBase {
   planner: string;
   tools: string[];
   model?: string;
+  /** Set when the run continues a checkpointed one: the steps and tool calls it starts from. */
+  resumed?: { steps: number; toolCalls: number };
 }
 
 export interface StepStartEvent extends EventBase {
@@ -61,6 +63,8 @@ export interface ToolCallEndEvent extends EventBase {
   name: string;
   output?: string;
   error?: string;
+  /** The call was cut short by the run's cancellation (its error says so). */
+  cancelled?: true;
   durationMs: number;
 }
 

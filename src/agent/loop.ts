@@ -9,6 +9,16 @@ import { BudgetExceededError, describeError, ModelBehaviorError } from './errors
 import { parseArguments, type ToolRouter } from '../tools/router.ts';
 import { costOf, findPrice, type PriceTable } from '../models/pricing.ts';
 import type { Source } from '../tools/tool.ts';
+import { compactSteps, type ContextOptions, type FittedHistory } from './history.ts';
+
+/**
+ * Where a resumed run picks up: the steps that completed, and the step that was cut short after
+ * the model replied (its finished tool calls are reused, never run again).
+ */
+export interface ResumeState {
+  steps: StepRecord[];
+  pending?: { reply: ModelReply; toolCalls: ToolCallRecord[] };
+}
 
 /** Everything one run needs; built by `Agent` from its options. */
 export interface LoopConfig {
@@ -27,6 +37,10 @@ export interface LoopConfig {
   prices: PriceTable;
   context: unknown;
   signal: AbortSignal;
+  /** Earlier turns of the conversation, fitted to the context budget. */
+  history?: FittedHistory;
+  contextWindow?: ContextOptions;
+  resume?: ResumeState;
 }
 
 type EventBody = AgentEvent extends infer E ? (E extends AgentEvent ? Omit<E, 'runId' | 'time'> : never) : never;
@@ -52,13 +66,16 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
           controller.abort(new BudgetExceededError(`The run exceeded its ${config.timeoutMs} ms time limit.`));
         }, config.timeoutMs);
 
-  const steps: StepRecord[] = [];
+  const steps: StepRecord[] = [...(config.resume?.steps ?? [])];
   const sources = new Map<string, Source>();
   const recordSource = (source: Source) => {
     const key = `${source.url}\n${source.quote ?? ''}`;
     if (!sources.has(key)) sources.set(key, { ...source });
   };
   let usage: Usage = ZERO_USAGE;
+  for (const step of steps) usage = addUsage(usage, step.reply.usage);
+  let pending = config.resume?.pending;
+  if (pending) usage = addUsage(usage, pending.reply.usage);
   const finish = (stopReason: StopReason, output: string, error?: Error): RunResult => {
     const result: RunResult = {
       runId: config.runId,
@@ -76,7 +93,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
   const abortResult = () =>
     timedOut
       ? finish('timeout', lastText(), controller.signal.reason as Error)
-      : finish('aborted', lastText(), new Error('The run was cancelled by its AbortSignal.'));
+      : finish('aborted', lastText(), cancellationError(config.signal.reason));
 
   emit({
     type: 'run_start',
@@ -85,6 +102,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
     planner: config.planner.name,
     tools: config.router.names,
     ...(config.modelName ? { model: config.modelName } : {}),
+    ...(config.resume ? { resumed: { steps: steps.length, toolCalls: pending?.toolCalls.length ?? 0 } } : {}),
   });
 
   let result: RunResult;
@@ -116,7 +134,10 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
 
       const index = steps.length;
       emit({ type: 'step_start', step: index });
-      const reply = await askModel(index, tools);
+      // A resumed run's cut-short step already has its reply; asking again could change the calls.
+      const reply = pending?.reply ?? (await askModel(index, tools));
+      const reused = new Map((pending?.toolCalls ?? []).map((call) => [call.id, call]));
+      pending = undefined;
       const decision = config.planner.decide({ reply, step: index, tools });
       const record: StepRecord = { index, reply, toolCalls: [] };
       if (decision.type === 'final') {
@@ -126,7 +147,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
         return finish('final', decision.output);
       }
       if (decision.type === 'invalid') record.planError = decision.error;
-      else record.toolCalls = await runToolCalls(index, decision.calls);
+      else record.toolCalls = await runToolCalls(index, decision.calls, reused);
       steps.push(record);
       emit({ type: 'step_end', step: index, record });
 
@@ -143,7 +164,13 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
   }
 
   async function askModel(step: number, tools: ReturnType<ToolRouter['definitions']>): Promise<ModelReply> {
-    const messages = config.planner.messages({ instructions: config.instructions, input: config.input, steps, tools });
+    const messages = config.planner.messages({
+      instructions: config.instructions,
+      input: config.input,
+      steps: compactSteps({ steps, options: config.contextWindow }),
+      tools,
+      ...(config.history ? { history: config.history } : {}),
+    });
     const { reply, servedModel } = await callModel({
       runnable: config.runnable,
       messages,
@@ -162,8 +189,10 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
     return reply;
   }
 
-  async function runToolCalls(step: number, calls: ToolCallRequest[]): Promise<ToolCallRecord[]> {
+  async function runToolCalls(step: number, calls: ToolCallRequest[], reused: ReadonlyMap<string, ToolCallRecord>): Promise<ToolCallRecord[]> {
     return mapConcurrent(calls, config.toolConcurrency, async (request) => {
+      const done = reused.get(request.id);
+      if (done) return done;
       const parsed = parseArguments(request.argsText);
       emit({ type: 'tool_call_start', step, toolCallId: request.id, name: request.name, args: parsed.ok ? parsed.value : request.argsText });
       const record = await config.router.call({ request, runId: config.runId, signal: controller.signal, context: config.context, recordSource });
@@ -173,6 +202,7 @@ export async function runLoop(config: LoopConfig, push: (event: AgentEvent) => v
         toolCallId: record.id,
         name: record.name,
         ...(record.error === undefined ? { output: record.output } : { error: record.error }),
+        ...(record.cancelled ? { cancelled: true as const } : {}),
         durationMs: record.durationMs,
       });
       return record;
@@ -192,6 +222,12 @@ export async function mapConcurrent<T, R>(items: readonly T[], limit: number, ta
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Says why the caller cancelled, when the reason it gave is an error with a message. */
+function cancellationError(reason: unknown): Error {
+  if (reason instanceof Error && reason.name !== 'AbortError' && reason.message) return new Error(`The run was cancelled: ${reason.message}`);
+  return new Error('The run was cancelled by its AbortSignal.');
 }
 
 function asError(error: unknown): Error {

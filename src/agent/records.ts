@@ -19,6 +19,8 @@ export interface ToolCallRecord {
   output?: string;
   /** The error text the model saw, written so it can fix its call. */
   error?: string;
+  /** Set when the call was cut short because the run was cancelled; a resumed run runs it again. */
+  cancelled?: true;
   durationMs: number;
 }
 

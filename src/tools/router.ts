@@ -64,7 +64,7 @@ export class ToolRouter {
   }): Promise<ToolCallRecord> {
     const { request, runId, signal, context, recordSource } = options;
     const started = performance.now();
-    const finish = (fields: { args: unknown; output?: string; error?: string }): ToolCallRecord => ({
+    const finish = (fields: { args: unknown; output?: string; error?: string; cancelled?: true }): ToolCallRecord => ({
       id: request.id,
       name: request.name,
       ...fields,
@@ -96,9 +96,9 @@ export class ToolRouter {
     signal: AbortSignal;
     context: unknown;
     recordSource: ((source: Source) => void) | undefined;
-  }): Promise<{ output?: string; error?: string }> {
+  }): Promise<{ output?: string; error?: string; cancelled?: true }> {
     const { registered, input, request, runId, signal, context, recordSource } = options;
-    if (signal.aborted) return { error: toolFailedMessage(request.name, 'cancelled because the run was stopped') };
+    if (signal.aborted) return { error: toolFailedMessage(request.name, 'cancelled because the run was stopped'), cancelled: true };
     const timeoutMs = registered.timeoutMs ?? this.#timeoutMs;
     const callController = new AbortController();
     const callSignal = AbortSignal.any([signal, callController.signal]);
@@ -119,7 +119,7 @@ export class ToolRouter {
         callController.abort(new Error(`timed out after ${timeoutMs} ms`));
         return { error: toolTimedOutMessage(request.name, timeoutMs) };
       }
-      if (outcome === 'cancelled') return { error: toolFailedMessage(request.name, 'cancelled because the run was stopped') };
+      if (outcome === 'cancelled') return { error: toolFailedMessage(request.name, 'cancelled because the run was stopped'), cancelled: true };
       if ('error' in outcome) return { error: toolFailedMessage(request.name, describeError(outcome.error)) };
       if (isToolFailure(outcome.value)) return { error: toolFailedMessage(request.name, outcome.value.error) };
       return { output: this.#render(outcome.value) };

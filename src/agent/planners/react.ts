@@ -1,6 +1,7 @@
 import { AIMessage, HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
-import { observationText, type Planner } from '../planner.ts';
+import { observationText, systemText, type Planner } from '../planner.ts';
 import type { FunctionDefinition } from '../../tools/router.ts';
+import type { StepRecord } from '../records.ts';
 import { parseReAct, REACT_FORMAT_REMINDER } from './react-parser.ts';
 
 /**
@@ -15,14 +16,14 @@ export const reactPlanner: Planner = {
     return model;
   },
 
-  messages({ instructions, input, steps, tools }) {
-    const messages: BaseMessage[] = [new SystemMessage(systemPrompt(instructions, tools)), new HumanMessage(input)];
-    for (const step of steps) {
-      const parsed = parseReAct(step.reply.text);
-      messages.push(new AIMessage(parsed.type === 'action' ? parsed.text : step.reply.text));
-      const observation = step.planError !== undefined ? `Error: ${step.planError}` : step.toolCalls.map(observationText).join('\n');
-      if (step.final === undefined) messages.push(new HumanMessage(`Observation: ${observation}`));
+  messages({ instructions, input, steps, tools, history }) {
+    const messages: BaseMessage[] = [new SystemMessage(systemPrompt(systemText(instructions, history), tools))];
+    for (const turn of history?.turns ?? []) {
+      messages.push(new HumanMessage(turn.input));
+      if (turn.answerOnly) messages.push(new AIMessage(`Final Answer: ${turn.output}`));
+      else messages.push(...stepMessages(turn.steps));
     }
+    messages.push(new HumanMessage(input), ...stepMessages(steps));
     return messages;
   },
 
@@ -36,6 +37,17 @@ export const reactPlanner: Planner = {
     };
   },
 };
+
+function stepMessages(steps: readonly StepRecord[]): BaseMessage[] {
+  const messages: BaseMessage[] = [];
+  for (const step of steps) {
+    const parsed = parseReAct(step.reply.text);
+    messages.push(new AIMessage(parsed.type === 'action' ? parsed.text : step.reply.text));
+    const observation = step.planError !== undefined ? `Error: ${step.planError}` : step.toolCalls.map(observationText).join('\n');
+    if (step.final === undefined) messages.push(new HumanMessage(`Observation: ${observation}`));
+  }
+  return messages;
+}
 
 function systemPrompt(instructions: string | undefined, tools: readonly FunctionDefinition[]): string {
   const toolList = tools

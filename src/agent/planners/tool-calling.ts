@@ -1,6 +1,6 @@
 import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@langchain/core/messages';
 import { UserError } from '../errors.ts';
-import { observationText, type Planner } from '../planner.ts';
+import { observationText, systemText, type Planner } from '../planner.ts';
 import { parseArguments } from '../../tools/router.ts';
 import type { StepRecord } from '../records.ts';
 
@@ -19,9 +19,15 @@ export const toolCallingPlanner: Planner = {
     return model.bindTools([...tools]);
   },
 
-  messages({ instructions, input, steps }) {
+  messages({ instructions, input, steps, history }) {
     const messages: BaseMessage[] = [];
-    if (instructions) messages.push(new SystemMessage(instructions));
+    const system = systemText(instructions, history);
+    if (system) messages.push(new SystemMessage(system));
+    for (const turn of history?.turns ?? []) {
+      messages.push(new HumanMessage(turn.input));
+      if (turn.answerOnly) messages.push(new AIMessage(turn.output));
+      else for (const step of turn.steps) messages.push(...stepMessages(step));
+    }
     messages.push(new HumanMessage(input));
     for (const step of steps) messages.push(...stepMessages(step));
     return messages;
