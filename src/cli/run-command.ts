@@ -1,42 +1,17 @@
 import type { Command } from 'commander';
-import { createAgent, type AgentLimits, type PlannerOption } from '../agent/agent.ts';
-import type { AgentDefinition } from '../agent/definition.ts';
 import { UserError } from '../agent/errors.ts';
 import type { RunResult } from '../agent/records.ts';
 import { TraceWriter } from '../agent/trace.ts';
-import { resolveModel } from '../models/model-spec.ts';
-import { builtinTools } from '../tools/builtins.ts';
-import type { ToolLike } from '../tools/registered-tool.ts';
 import { toJsonResult } from './json-result.ts';
-import { loadAgentDefinition } from './load-agent.ts';
+import { setupAgent, type AgentSetupOptions } from './agent-setup.ts';
 import { HumanPrinter } from './printer.ts';
 import { parsePositiveInt, parsePositiveNumber, parsePrice, readStdin, type CliIO } from './io.ts';
-import type { ModelPrice } from '../models/pricing.ts';
 
-export interface RunCommandOptions {
-  model?: string;
-  baseUrl?: string;
-  tools?: string;
-  instructions?: string;
+export interface RunCommandOptions extends AgentSetupOptions {
   input?: string;
-  planner?: string;
-  maxSteps?: number;
-  maxTokens?: number;
-  timeout?: number;
-  maxCost?: number;
-  price?: ModelPrice;
   json?: boolean;
   trace?: string;
-  record?: string;
 }
-
-const GENERAL_ASSISTANT: AgentDefinition = {
-  name: 'assistant',
-  description: 'A general assistant with the built-in tools.',
-  instructions:
-    'You are a helpful assistant. Use the tools when they help: the calculator for any arithmetic, ' +
-    'unit conversion or math, instead of computing in your head. Answer concisely.',
-};
 
 export function registerRunCommand(program: Command, io: CliIO): void {
   program
@@ -74,27 +49,9 @@ Examples:
 
 /** Runs one agent and returns the exit code: 0 final answer, 1 failed or stopped by a budget. */
 export async function runCommand(agentName: string | undefined, options: RunCommandOptions, io: CliIO): Promise<number> {
-  const definition = agentName ? await loadAgentDefinition(agentName) : GENERAL_ASSISTANT;
-  const tools = selectTools(definition, options.tools);
-  const resolved = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env });
+  const { agent } = await setupAgent({ agentName, options, io });
   const input = options.input ?? (await readStdin(io));
   if (!input.trim()) throw new UserError('No input: pass --input TEXT or pipe the task on stdin.');
-  const limits: AgentLimits = {
-    ...definition.limits,
-    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
-    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-    ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
-    ...(options.maxCost === undefined ? {} : { maxCostUsd: options.maxCost }),
-  };
-  const agent = createAgent({
-    model: resolved.model,
-    modelName: resolved.name,
-    tools,
-    instructions: options.instructions ?? definition.instructions,
-    planner: (options.planner as PlannerOption | undefined) ?? definition.planner ?? 'auto',
-    limits,
-    ...(options.price ? { pricing: { [resolved.name]: options.price } } : {}),
-  });
 
   const controller = new AbortController();
   const onSigint = () => {
@@ -121,13 +78,3 @@ export async function runCommand(agentName: string | undefined, options: RunComm
   return result.stopReason === 'final' ? 0 : 1;
 }
 
-/** `--tools` picks by name from the agent's own tools and the built-ins; without it the agent's (or all built-ins). */
-function selectTools(definition: AgentDefinition, names: string | undefined): ToolLike[] {
-  const own = definition.tools ? [...definition.tools] : undefined;
-  if (names === undefined) return own ?? builtinTools();
-  const wanted = names.split(',').map((name) => name.trim()).filter(Boolean);
-  const byName = new Map((own ?? []).map((candidate) => [candidate.name, candidate]));
-  const builtinNames = wanted.filter((name) => !byName.has(name));
-  const builtins = new Map(builtinTools(builtinNames).map((candidate) => [candidate.name, candidate]));
-  return wanted.map((name) => (byName.get(name) ?? builtins.get(name))!);
-}

@@ -1,0 +1,96 @@
+import { createAgent, type Agent, type AgentLimits, type PlannerOption } from '../agent/agent.ts';
+import type { AgentDefinition } from '../agent/definition.ts';
+import type { ContextOptions } from '../agent/history.ts';
+import { resolveModel, type ResolvedModel } from '../models/model-spec.ts';
+import type { ModelPrice } from '../models/pricing.ts';
+import { builtinTools } from '../tools/builtins.ts';
+import type { ToolLike } from '../tools/registered-tool.ts';
+import { loadAgentDefinition } from './load-agent.ts';
+import type { CliIO } from './io.ts';
+
+/** The options `gantry run` and `gantry chat` share to build an agent. */
+export interface AgentSetupOptions {
+  model?: string;
+  baseUrl?: string;
+  tools?: string;
+  instructions?: string;
+  planner?: string;
+  maxSteps?: number;
+  maxTokens?: number;
+  timeout?: number;
+  maxCost?: number;
+  price?: ModelPrice;
+  record?: string;
+}
+
+export interface AgentSetup {
+  agent: Agent;
+  definition: AgentDefinition;
+  model: ResolvedModel;
+  /** The instructions the agent was built with (the agent's own, `--instructions`, plus `extraInstructions`). */
+  instructions: string | undefined;
+}
+
+export const GENERAL_ASSISTANT: AgentDefinition = {
+  name: 'assistant',
+  description: 'A general assistant with the built-in tools.',
+  instructions:
+    'You are a helpful assistant. Use the tools when they help: the calculator for any arithmetic, ' +
+    'unit conversion or math, instead of computing in your head. Answer concisely.',
+};
+
+/**
+ * Builds the agent a CLI command runs: the named example or module (or the general assistant),
+ * the model from `--model`/`GANTRY_MODEL`, the tools picked by `--tools`, and the budgets.
+ * `extraTools` (retrieval, memory) are added to whatever `--tools` selected.
+ */
+export async function setupAgent({
+  agentName,
+  options,
+  io,
+  extraTools = [],
+  extraInstructions,
+  contextWindow,
+}: {
+  agentName: string | undefined;
+  options: AgentSetupOptions;
+  io: CliIO;
+  extraTools?: readonly ToolLike[];
+  extraInstructions?: string;
+  contextWindow?: ContextOptions;
+}): Promise<AgentSetup> {
+  const definition = agentName ? await loadAgentDefinition(agentName) : GENERAL_ASSISTANT;
+  const tools = [...selectTools(definition, options.tools), ...extraTools];
+  const model = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env });
+  const limits: AgentLimits = {
+    ...definition.limits,
+    ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
+    ...(options.maxCost === undefined ? {} : { maxCostUsd: options.maxCost }),
+  };
+  const base = options.instructions ?? definition.instructions;
+  const instructions = [base, extraInstructions].filter(Boolean).join('\n\n') || undefined;
+  const agent = createAgent({
+    model: model.model,
+    modelName: model.name,
+    tools,
+    instructions,
+    planner: (options.planner as PlannerOption | undefined) ?? definition.planner ?? 'auto',
+    limits,
+    ...(options.price ? { pricing: { [model.name]: options.price } } : {}),
+    ...(contextWindow ? { contextWindow } : {}),
+  });
+  return { agent, definition, model, instructions };
+}
+
+/** `--tools` picks by name from the agent's own tools and the built-ins; without it the agent's (or all built-ins). */
+function selectTools(definition: AgentDefinition, names: string | undefined): ToolLike[] {
+  const own = definition.tools ? [...definition.tools] : undefined;
+  if (names === undefined) return own ?? builtinTools();
+  const wanted = names.split(',').map((name) => name.trim()).filter(Boolean);
+  const byName = new Map((own ?? []).map((candidate) => [candidate.name, candidate]));
+  const builtinNames = wanted.filter((name) => !byName.has(name));
+  const builtins = new Map(builtinTools(builtinNames).map((candidate) => [candidate.name, candidate]));
+  return wanted.map((name) => (byName.get(name) ?? builtins.get(name))!);
+}
