@@ -17,6 +17,11 @@ export { toolCallingPlanner } from './agent/planners/tool-calling.ts';
 export { reactPlanner } from './agent/planners/react.ts';
 export { parseReAct, type ReActParse } from './agent/planners/react-parser.ts';
 export type { RetryPolicy } from './agent/model-call.ts';
+export type { RunCheckpointer } from './agent/agent.ts';
+export type { ResumeState } from './agent/loop.ts';
+export {
+  fitHistory, compactSteps, type ConversationHistory, type HistoryTurn, type ContextOptions, type FittedHistory,
+} from './agent/history.ts';
 export {
   GantryError, UserError, ModelBehaviorError, ModelCallError, ToolError, BudgetExceededError, ReplayMismatchError,
 } from './agent/errors.ts';
@@ -43,6 +48,23 @@ export type { PageRenderer, RenderedPage } from './tools/web/page-renderer.ts';
 export { createBrowserTool, type BrowserToolOptions, type BrowserTool } from './tools/web/browser/browser-tool.ts';
 export { ChromiumRenderer } from './tools/web/browser/chromium-renderer.ts';
 export { ChromiumLauncher } from './tools/web/browser/chromium.ts';
+export { createRetrievalSearch, type RetrievalSearchOptions } from './tools/retrieval/retrieval-search.ts';
+export { createMemoryTools, type MemoryBackend, type MemoryNote, type MemoryToolsOptions } from './tools/memory/memory-tools.ts';
+
+// memory
+export { gantryHome, mainDatabasePath } from './memory/database.ts';
+export type {
+  Passage, PassageLocation, PassageSearcher, SearchFilter, SearchMode, SearchOptions, DocumentType,
+} from './memory/passages.ts';
+export {
+  DocumentIndex, type DocumentIndexOptions, type AddOptions, type IndexProgress, type IndexReport, type IndexStats,
+} from './memory/document-index.ts';
+export { SessionStore, type SessionSummary, type StoredHistory } from './memory/session-store.ts';
+export { prepareSessionHistory, recordSessionTurn, type PrepareSessionHistoryOptions, type PreparedSessionHistory } from './memory/session-history.ts';
+export { summarizeTurns, type SummarizeTurnsOptions } from './memory/summarizer.ts';
+export { LongTermMemory, type MemoryItem, type MemoryKind, type SaveMemoryOptions } from './memory/long-term-memory.ts';
+export { recallNotes } from './memory/recall-notes.ts';
+export { RunStore, type RunStatus, type RunSummary, type StoredRun, type CreateRunOptions } from './memory/run-store.ts';
 
 // net
 export { guardedFetch, GANTRY_USER_AGENT, type GuardedFetchOptions, type GuardedResponse } from './net/guarded-fetch.ts';
@@ -54,6 +76,7 @@ export { classifyAddress, parseHostLiteral, type AddressClass } from './net/addr
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';
 export { DEFAULT_PRICES, findPrice, type ModelPrice, type PriceTable } from './models/pricing.ts';
+export { resolveEmbeddings, type EmbeddingsSettings, type ResolvedEmbeddings } from './models/embeddings-spec.ts';
 
 // cli
 export { runCli } from './cli/main.ts';

@@ -81,6 +81,8 @@ export interface RunOptions {
   runId?: string;
   /** Earlier turns of the conversation; fitted to `contextWindow` and sent before the input. */
   history?: ConversationHistory;
+  /** Text appended to the agent's instructions for this run only, such as notes recalled for this input. */
+  additionalInstructions?: string;
   /** Continue a checkpointed run: its completed steps are kept and its finished tool calls reused. */
   resume?: ResumeState;
   checkpoint?: RunCheckpointer;
@@ -142,7 +144,7 @@ export class Agent {
     const config: LoopConfig = {
       runId: options.runId ?? randomUUID(),
       input,
-      instructions: this.#options.instructions,
+      instructions: [this.#options.instructions, options.additionalInstructions].filter(Boolean).join('\n\n') || undefined,
       runnable: this.#runnable,
       planner: this.planner,
       router: this.#router,

@@ -57,7 +57,11 @@ export function fitHistory({ history, options = {} }: { history: ConversationHis
   let index = history.turns.length - 1;
   for (; index >= 0; index--) {
     const turn = history.turns[index]!;
-    const whole: FittedTurn = { ...turn, steps: turn.steps.map((step) => shortenStep(step, maxChars)) };
+    // A turn without step records (one written by hand, or imported from a transcript) is its
+    // question and answer; sent "whole" it would show the question with no answer at all.
+    const whole: FittedTurn = turn.steps.length === 0
+      ? { ...turn, steps: [], answerOnly: true }
+      : { ...turn, steps: turn.steps.map((step) => shortenStep(step, maxChars)) };
     const wholeCost = turnTokens(whole);
     if (used + wholeCost <= budget) {
       kept.push(whole);

@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { GantryError, UserError } from '../agent/errors.ts';
+import { registerIndexCommand } from './index-command.ts';
 import type { CliIO } from './io.ts';
+import { registerChatCommand } from './chat-command.ts';
 import { registerRunCommand } from './run-command.ts';
+import { registerRunsCommand } from './runs-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
 import { VERSION } from '../version.ts';
 
@@ -23,14 +26,20 @@ export function buildProgram(io: CliIO): Command {
       `
 Examples:
   $ gantry run math --model openai:gpt-4.1-mini --input "What is 15% of 80 km in miles?"
+  $ gantry chat --model openai:gpt-4.1-mini --session trip --memory
   $ gantry tools call calculator --args '{"expression":"2^100"}'
   $ gantry tools list --json
+  $ gantry runs list                     # saved runs; gantry run --resume ID continues one
+  $ gantry index add docs ./docs && gantry index search docs "install from source"
 
 Models: --model PROVIDER:MODEL or GANTRY_MODEL; openai:NAME with OPENAI_API_KEY or --base-url for
 OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE replays a --record file.`,
     );
   registerRunCommand(program, io);
+  registerChatCommand(program, io);
   registerToolsCommand(program, io);
+  registerRunsCommand(program, io);
+  registerIndexCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -10,6 +10,12 @@ export interface PrinterStreams {
   env: NodeJS.ProcessEnv;
 }
 
+/** What the printer says beyond the run's own events. */
+export interface HumanPrinterOptions {
+  /** Print the run's id at its start, with how to resume it (for runs saved by `gantry run`). */
+  announceSavedRun?: boolean;
+}
+
 const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 const ONE_LINE = 160;
 
@@ -25,8 +31,10 @@ export class HumanPrinter {
   #spinner: NodeJS.Timeout | undefined;
   #streamedText = false;
   #planner = '';
+  readonly #announceSavedRun: boolean;
 
-  constructor(streams: PrinterStreams) {
+  constructor(streams: PrinterStreams, options: HumanPrinterOptions = {}) {
+    this.#announceSavedRun = options.announceSavedRun ?? false;
     this.#out = streams.stdout;
     this.#err = streams.stderr;
     const noColor = 'NO_COLOR' in streams.env && streams.env.NO_COLOR !== '';
@@ -39,6 +47,12 @@ export class HumanPrinter {
     switch (event.type) {
       case 'run_start':
         this.#planner = event.planner;
+        if (event.resumed) {
+          const { steps, toolCalls } = event.resumed;
+          this.#line(c.dim(`Resuming run ${shortId(event.runId)} from step ${steps + 1} (${toolCalls} tool call${toolCalls === 1 ? '' : 's'} reused)`));
+        } else if (this.#announceSavedRun) {
+          this.#line(c.dim(`Run ${shortId(event.runId)} (if it is interrupted: gantry run --resume ${shortId(event.runId)})`));
+        }
         break;
       case 'step_start':
         this.#startSpinner();
@@ -132,6 +146,11 @@ export class HumanPrinter {
     this.#spinner = undefined;
     this.#err.write('\r\x1b[K');
   }
+}
+
+/** The first 8 characters of a run id: enough to name it in `gantry run --resume` and `gantry runs show`. */
+export function shortId(runId: string): string {
+  return runId.slice(0, 8);
 }
 
 function oneLine(text: string): string {

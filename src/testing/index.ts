@@ -19,3 +19,4 @@ export {
   type StubToolCall,
   type StubRequestRecord,
 } from './openai-stub-server.ts';
+export { HashEmbeddings, type HashEmbeddingsOptions } from './hash-embeddings.ts';

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { HashEmbeddings } from './hash-embeddings.ts';
 
 /**
  * A local OpenAI-compatible Chat Completions server that answers with scripted replies, so agents
@@ -12,6 +14,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * // ... run the agent, then inspect stub.requests ...
  * await stub.close();
  * ```
+ *
+ * It also serves `POST /v1/embeddings` (with `HashEmbeddings` unless told otherwise), so
+ * `OpenAIEmbeddings` pointed at `stub.baseURL` works offline too.
  */
 
 /** One tool call of a scripted reply. */
@@ -72,9 +77,9 @@ export type StubReplies = StubReply[] | ((request: StubRequestRecord, index: num
 export interface OpenAIStubOptions {
   /**
    * The replies, one per chat completions request. A list that runs out answers HTTP 500 with a
-   * message naming the request index; so does a function that throws.
+   * message naming the request index; so does a function that throws. Default: none.
    */
-  replies: StubReplies;
+  replies?: StubReplies;
   /** Characters per streamed content or arguments delta. Default 4 (about one token, like OpenAI). */
   chunkSize?: number;
   /**
@@ -82,6 +87,11 @@ export interface OpenAIStubOptions {
    * watch partial streams or cancel mid-reply. Default 0: each response is written in one go.
    */
   delayMs?: number;
+  /**
+   * Computes the vectors `/v1/embeddings` returns. Default: `HashEmbeddings` (deterministic, with
+   * the request's `dimensions`, else 384). A custom embedder's vectors are cut to `dimensions`.
+   */
+  embeddings?: EmbeddingsInterface;
 }
 
 /** A running stub. */
@@ -90,6 +100,8 @@ export interface OpenAIStub {
   baseURL: string;
   /** Every chat completions request received so far, in arrival order. */
   requests: StubRequestRecord[];
+  /** Every embeddings request received so far, in arrival order (kept apart from `requests`). */
+  embeddingRequests: StubRequestRecord[];
   /** Stops listening and drops open connections, including idle keep-alive ones. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -104,9 +116,14 @@ const MODELS_BODY = JSON.stringify({
 /** Starts a stub on 127.0.0.1 on a free port. Resolves once it is listening. */
 export async function startOpenAIStub(options: OpenAIStubOptions): Promise<OpenAIStub> {
   const requests: StubRequestRecord[] = [];
-  const settings = { chunkSize: Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE), delayMs: options.delayMs ?? 0 };
+  const embeddingRequests: StubRequestRecord[] = [];
+  const settings: StubSettings = {
+    chunkSize: Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE),
+    delayMs: options.delayMs ?? 0,
+    ...(options.embeddings ? { embeddings: options.embeddings } : {}),
+  };
   const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
-    handleRequest({ req, res, requests, replies: options.replies, settings }).catch((error: unknown) => {
+    handleRequest({ req, res, requests, embeddingRequests, replies: options.replies ?? [], settings }).catch((error: unknown) => {
       if (res.headersSent) res.destroy();
       else sendError({ res, status: 500, message: `OpenAI stub failed: ${String(error)}` });
     });
@@ -119,6 +136,7 @@ export async function startOpenAIStub(options: OpenAIStubOptions): Promise<OpenA
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    embeddingRequests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         if (!server.listening) return resolve();
@@ -131,21 +149,25 @@ export async function startOpenAIStub(options: OpenAIStubOptions): Promise<OpenA
 interface StubSettings {
   chunkSize: number;
   delayMs: number;
+  embeddings?: EmbeddingsInterface;
 }
 
-async function handleRequest({ req, res, requests, replies, settings }: {
+const POST_PATHS = new Set(['/v1/chat/completions', '/v1/embeddings']);
+
+async function handleRequest({ req, res, requests, embeddingRequests, replies, settings }: {
   req: IncomingMessage;
   res: ServerResponse;
   requests: StubRequestRecord[];
+  embeddingRequests: StubRequestRecord[];
   replies: StubReplies;
   settings: StubSettings;
 }): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
   if (req.method === 'GET' && path === '/v1/models') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(MODELS_BODY);
     return;
   }
-  if (path !== '/v1/chat/completions') {
+  if (!POST_PATHS.has(path)) {
     sendError({ res, status: 404, message: `OpenAI stub: unknown path ${req.method} ${path}.` });
     return;
   }
@@ -162,6 +184,11 @@ async function handleRequest({ req, res, requests, replies, settings }: {
     return;
   }
   const record: StubRequestRecord = { body, headers: req.headers };
+  if (path === '/v1/embeddings') {
+    embeddingRequests.push(record);
+    await sendEmbeddings({ res, body, settings });
+    return;
+  }
   const index = requests.push(record) - 1;
   const reply = await pickReply({ replies, record, index });
   if ('resetConnection' in reply) {
@@ -342,6 +369,50 @@ function splitText(text: string, size: number): string[] {
     start = end;
   }
   return pieces;
+}
+
+/**
+ * Answers an embeddings request like OpenAI: one vector per input, in input order, as JSON
+ * numbers, or as base64 of little-endian float32 when `encoding_format` is `base64` (what the
+ * OpenAI JS client asks for unless told otherwise).
+ */
+async function sendEmbeddings({ res, body, settings }: { res: ServerResponse; body: any; settings: StubSettings }): Promise<void> {
+  const input: unknown = body?.input;
+  const texts = typeof input === 'string' ? [input] : input;
+  if (!Array.isArray(texts) || texts.length === 0 || !texts.every((text) => typeof text === 'string')) {
+    sendError({ res, status: 400, message: 'OpenAI stub: "input" must be a string or a non-empty array of strings (token arrays are not supported).' });
+    return;
+  }
+  const dimensions: unknown = body.dimensions;
+  if (dimensions !== undefined && !(Number.isInteger(dimensions) && (dimensions as number) > 0)) {
+    sendError({ res, status: 400, message: 'OpenAI stub: "dimensions" must be a positive integer.' });
+    return;
+  }
+  const format: unknown = body.encoding_format ?? 'float';
+  if (format !== 'float' && format !== 'base64') {
+    sendError({ res, status: 400, message: `OpenAI stub: unsupported encoding_format ${JSON.stringify(format)}; use "float" or "base64".` });
+    return;
+  }
+  const embedder = settings.embeddings ?? new HashEmbeddings(dimensions === undefined ? {} : { dimensions: dimensions as number });
+  const vectors = (await embedder.embedDocuments(texts as string[])).map((vector) =>
+    dimensions === undefined ? vector : vector.slice(0, dimensions as number),
+  );
+  const promptTokens = (texts as string[]).reduce((sum, text) => sum + Math.ceil(text.length / CHARS_PER_TOKEN), 0);
+  const payload = JSON.stringify({
+    object: 'list',
+    data: vectors.map((vector, index) => ({ object: 'embedding', index, embedding: format === 'base64' ? float32Base64(vector) : vector })),
+    model: typeof body.model === 'string' ? body.model : 'stub-embeddings',
+    usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+  });
+  if (settings.delayMs > 0) await sleep(settings.delayMs);
+  if (res.destroyed) return;
+  res.writeHead(200, { 'content-type': 'application/json' }).end(payload);
+}
+
+function float32Base64(vector: readonly number[]): string {
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((value, index) => bytes.writeFloatLE(value, index * 4));
+  return bytes.toString('base64');
 }
 
 function sendHttpError({ res, reply }: { res: ServerResponse; reply: StubHttpError }): void {

@@ -162,7 +162,7 @@ describe('gantry run', () => {
   it('rejects unknown agents, tools and options with exit 2', async () => {
     const unknownAgent = await gantry(['run', 'nope', '--model', 'openai:x', '--input', 'hi']);
     expect(unknownAgent.code).toBe(2);
-    expect(unknownAgent.stderr).toMatch(/Unknown agent "nope"\. Example agents: assistant, math, pal, researcher;/);
+    expect(unknownAgent.stderr).toMatch(/Unknown agent "nope"\. Example agents: assistant, librarian, math, pal, researcher;/);
     const unknownTool = await gantry(['run', '--tools', 'calculator,teleport', '--model', 'openai:x', '--input', 'hi']);
     expect(unknownTool.code).toBe(2);
     expect(unknownTool.stderr).toContain('Unknown built-in tool "teleport". Built-in tools: calculator, code_interpreter, web_search, web_fetch, browser.');

@@ -280,9 +280,9 @@ describe('startOpenAIStub errors and other paths', () => {
       object: 'list',
       data: [{ id: 'stub-model', object: 'model', created: 0, owned_by: 'gantry-stub' }],
     });
-    const missing = await fetch(`${baseURL}/embeddings`, { method: 'POST', body: '{}' });
+    const missing = await fetch(`${baseURL}/audio/speech`, { method: 'POST', body: '{}' });
     expect(missing.status).toBe(404);
-    expect((await readJson(missing)).error.message).toBe('OpenAI stub: unknown path POST /v1/embeddings.');
+    expect((await readJson(missing)).error.message).toBe('OpenAI stub: unknown path POST /v1/audio/speech.');
   });
 });
 
