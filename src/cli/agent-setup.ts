@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { createAgent, type Agent, type AgentLimits, type PlannerOption } from '../agent/agent.ts';
 import type { AgentDefinition } from '../agent/definition.ts';
 import type { ContextOptions } from '../agent/history.ts';
@@ -6,7 +7,7 @@ import type { ModelPrice } from '../models/pricing.ts';
 import { builtinTools } from '../tools/builtins.ts';
 import type { ToolLike } from '../tools/registered-tool.ts';
 import { loadAgentDefinition } from './load-agent.ts';
-import type { CliIO } from './io.ts';
+import { parsePositiveInt, parsePositiveNumber, parsePrice, type CliIO } from './io.ts';
 
 /** The options `gantry run` and `gantry chat` share to build an agent. */
 export interface AgentSetupOptions {
@@ -21,6 +22,25 @@ export interface AgentSetupOptions {
   maxCost?: number;
   price?: ModelPrice;
   record?: string;
+}
+
+/**
+ * Adds the options that choose and limit the agent (`AgentSetupOptions`) to `gantry run` or
+ * `gantry chat`; `scope` says what the budgets apply to ("the run", "each answer").
+ */
+export function addAgentOptions(command: Command, { scope }: { scope: string }): Command {
+  return command
+    .option('-m, --model <spec>', 'model as PROVIDER:MODEL (default: $GANTRY_MODEL), e.g. openai:gpt-4.1-mini')
+    .option('--base-url <url>', 'OpenAI-compatible server for openai: models (default: $OPENAI_BASE_URL)')
+    .option('--tools <names>', 'comma-separated tool names (default: the agent\'s tools; all built-ins without AGENT)')
+    .option('--instructions <text>', 'system instructions, replacing the agent\'s')
+    .option('--planner <name>', 'auto (default), tool-calling or react')
+    .option('--max-steps <n>', `most model calls in ${scope} (default 25)`, parsePositiveInt)
+    .option('--max-tokens <n>', `token budget for ${scope}`, parsePositiveInt)
+    .option('--timeout <ms>', `wall-clock limit for ${scope}, in milliseconds`, parsePositiveInt)
+    .option('--max-cost <usd>', `spend limit for ${scope} in US dollars (needs a known model price, or --price)`, parsePositiveNumber)
+    .option('--price <input,output>', 'the model\'s price in USD per million input and output tokens', parsePrice)
+    .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)');
 }
 
 export interface AgentSetup {

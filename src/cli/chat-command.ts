@@ -6,8 +6,8 @@ import { describeError } from '../agent/errors.ts';
 import type { ConversationHistory } from '../agent/history.ts';
 import type { RunResult } from '../agent/records.ts';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { setupAgent, type AgentSetupOptions } from './agent-setup.ts';
-import { parsePositiveInt, parsePositiveNumber, parsePrice, type CliIO } from './io.ts';
+import { addAgentOptions, setupAgent, type AgentSetupOptions } from './agent-setup.ts';
+import type { CliIO } from './io.ts';
 import { addIndexOption, openIndexTools, type IndexTools } from './index-option.ts';
 import { addConversationOptions, openCliConversation, type CliConversation, type ConversationCliOptions } from './memory-options.ts';
 import { HumanPrinter } from './printer.ts';
@@ -29,18 +29,8 @@ export function registerChatCommand(program: Command, io: CliIO): void {
   const command = program
     .command('chat')
     .description('Talk with an agent, one turn per line; the conversation is kept in a session you can continue later.')
-    .argument('[agent]', 'an example agent name (assistant, math) or a path to a module exporting an agent definition')
-    .option('-m, --model <spec>', 'model as PROVIDER:MODEL (default: $GANTRY_MODEL), e.g. openai:gpt-4.1-mini')
-    .option('--base-url <url>', 'OpenAI-compatible server for openai: models (default: $OPENAI_BASE_URL)')
-    .option('--tools <names>', 'comma-separated tool names (default: the agent\'s tools; all built-ins without AGENT)')
-    .option('--instructions <text>', 'system instructions, replacing the agent\'s')
-    .option('--planner <name>', 'auto (default), tool-calling or react')
-    .option('--max-steps <n>', 'most model calls per answer (default 25)', parsePositiveInt)
-    .option('--max-tokens <n>', 'token budget per answer', parsePositiveInt)
-    .option('--timeout <ms>', 'wall-clock limit per answer, in milliseconds', parsePositiveInt)
-    .option('--max-cost <usd>', 'spend limit per answer in US dollars (needs a known model price, or --price)', parsePositiveNumber)
-    .option('--price <input,output>', 'the model\'s price in USD per million input and output tokens', parsePrice)
-    .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)');
+    .argument('[agent]', 'an example agent name (assistant, math, librarian…) or a path to a module exporting an agent definition');
+  addAgentOptions(command, { scope: 'each answer' });
   addIndexOption(addConversationOptions(command))
     .addHelpText(
       'after',

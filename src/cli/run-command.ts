@@ -8,11 +8,11 @@ import { TraceWriter } from '../agent/trace.ts';
 import { gantryHome, mainDatabasePath } from '../memory/database.ts';
 import { assertResumable, RunStore } from '../memory/run-store.ts';
 import { toJsonResult } from './json-result.ts';
-import { setupAgent, type AgentSetup, type AgentSetupOptions } from './agent-setup.ts';
+import { addAgentOptions, setupAgent, type AgentSetup, type AgentSetupOptions } from './agent-setup.ts';
 import { HumanPrinter } from './printer.ts';
 import { addIndexOption, openIndexTools, type IndexTools } from './index-option.ts';
 import { addConversationOptions, openCliConversation, type ConversationCliOptions } from './memory-options.ts';
-import { parsePositiveInt, parsePositiveNumber, parsePrice, readStdin, type CliIO } from './io.ts';
+import { readStdin, type CliIO } from './io.ts';
 
 export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOptions {
   /** `--index NAME`: retrieval_search over a document index. */
@@ -34,24 +34,13 @@ export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOpt
 const INVOCATION_OPTIONS: ReadonlySet<string> = new Set(['input', 'json', 'trace', 'record', 'resume', 'save']);
 
 export function registerRunCommand(program: Command, io: CliIO): void {
-  const command = program
-    .command('run')
+  const command = program.command('run');
+  addAgentOptions(command, { scope: 'the run' })
     .description('Run an agent on one input and print its answer. Every run is saved, so an interrupted run can be resumed.')
-    .argument('[agent]', 'an example agent name (assistant, math) or a path to a module exporting an agent definition')
-    .option('-m, --model <spec>', 'model as PROVIDER:MODEL (default: $GANTRY_MODEL), e.g. openai:gpt-4.1-mini')
-    .option('--base-url <url>', 'OpenAI-compatible server for openai: models (default: $OPENAI_BASE_URL)')
-    .option('--tools <names>', 'comma-separated tool names (default: the agent\'s tools; all built-ins without AGENT)')
-    .option('--instructions <text>', 'system instructions, replacing the agent\'s')
+    .argument('[agent]', 'an example agent name (assistant, math, librarian…) or a path to a module exporting an agent definition')
     .option('-i, --input <text>', 'the task (default: read from stdin)')
-    .option('--planner <name>', 'auto (default), tool-calling or react')
-    .option('--max-steps <n>', 'most model calls in the run (default 25)', parsePositiveInt)
-    .option('--max-tokens <n>', 'token budget for the run', parsePositiveInt)
-    .option('--timeout <ms>', 'wall-clock limit for the run, in milliseconds', parsePositiveInt)
-    .option('--max-cost <usd>', 'spend limit in US dollars (needs a known model price, or --price)', parsePositiveNumber)
-    .option('--price <input,output>', 'the model\'s price in USD per million input and output tokens', parsePrice)
     .option('--json', 'print exactly one JSON object with the result on stdout')
     .option('--trace <file>', 'append the run\'s events to FILE as JSON lines')
-    .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)')
     .option('--resume <run-id>', 'continue a saved run from its last completed step (see gantry runs list); options given now override its saved ones')
     .option('--no-save', 'do not save the run in $GANTRY_HOME/gantry.db (it cannot be resumed)');
   addIndexOption(addConversationOptions(command))

@@ -1,28 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIStub } from '../../src/testing/index.ts';
-
-/** The installed command: bin/gantry.js runs the compiled CLI (npm test builds it first). */
-function runBin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gantry.js', ...args], {
-      env: { PATH: process.env.PATH, NO_COLOR: '1', GANTRY_HOME: process.env.GANTRY_HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { assertBuilt, runBin } from './bin-harness.ts';
 
 describe('bin/gantry.js', () => {
   beforeAll(() => {
-    // Skipping would hide a broken build: `npm test` builds first, so dist/ must be there.
-    if (!existsSync('dist/src/cli/bin.js')) throw new Error('dist/ is missing: run npm run build (npm test does) before these tests.');
+    assertBuilt();
   });
 
   it('exits 2 without a model and 0 after a final answer, then ends the process', async () => {

@@ -7,17 +7,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openNamedIndex } from '../../src/cli/index-command.ts';
 import { runCli } from '../../src/cli/main.ts';
 import { startOpenAIStub, type OpenAIStub } from '../../src/testing/openai-stub-server.ts';
-import { installLoopbackTripwire } from '../net/net-harness.ts';
+import { useLoopbackTripwire } from '../net/net-harness.ts';
 import { gantry } from './cli-harness.ts';
 
-let tripwire: ReturnType<typeof installLoopbackTripwire>;
-beforeAll(() => {
-  tripwire = installLoopbackTripwire();
-});
-afterAll(() => {
-  tripwire.uninstall();
-  expect(tripwire.violations).toEqual([]);
-});
+useLoopbackTripwire();
 
 let root: string;
 let home: string;

@@ -1,26 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIStub, type OpenAIStub } from '../../src/testing/index.ts';
+import { assertBuilt, runBin } from '../cli/bin-harness.ts';
 
-/** Runs the built command (bin/gantry.js → dist/) as its own process, with `stdin` piped in. */
-function runBin(args: string[], { env, stdin }: { env: NodeJS.ProcessEnv; stdin: string }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/gantry.js', ...args], {
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
 
 let stub: OpenAIStub | undefined;
 afterEach(async () => {
@@ -30,8 +14,7 @@ afterEach(async () => {
 
 describe('session continuity across separate processes', () => {
   beforeAll(() => {
-    // Skipping would hide a broken build: `npm test` builds first, so dist/ must be there.
-    if (!existsSync('dist/src/cli/chat-command.js')) throw new Error('dist/ is missing or stale: run npm run build (npm test does) before these tests.');
+    assertBuilt();
   });
 
   it('gantry chat --session continues the conversation and recalls a remembered fact in a new process', async () => {

@@ -3,17 +3,10 @@ import { UserError } from '../../src/agent/errors.ts';
 import { resolveEmbeddings } from '../../src/models/embeddings-spec.ts';
 import { HashEmbeddings } from '../../src/testing/hash-embeddings.ts';
 import { startOpenAIStub, type OpenAIStub } from '../../src/testing/openai-stub-server.ts';
-import { installLoopbackTripwire } from '../net/net-harness.ts';
+import { useLoopbackTripwire } from '../net/net-harness.ts';
 
 // Nothing here may leave the machine: an embedder that fetched a tokenizer would trip this.
-let tripwire: ReturnType<typeof installLoopbackTripwire>;
-beforeAll(() => {
-  tripwire = installLoopbackTripwire();
-});
-afterAll(() => {
-  tripwire.uninstall();
-  expect(tripwire.violations).toEqual([]);
-});
+useLoopbackTripwire();
 
 let stub: OpenAIStub | undefined;
 afterEach(async () => {

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GANTRY_USER_AGENT, guardedFetch, WebAccessError, type GuardedFetchOptions } from '../../src/net/guarded-fetch.ts';
 import { DEFAULT_WEB_POLICY, type WebPolicy } from '../../src/net/web-policy.ts';
-import { fakeDns, installLoopbackTripwire, refuseLookup, startLoopbackServer, webAccessError as refusal, type LoopbackServer } from './net-harness.ts';
+import { fakeDns, useLoopbackTripwire, refuseLookup, startLoopbackServer, webAccessError as refusal, type LoopbackServer } from './net-harness.ts';
 
 // No real DNS query may leave the machine: the system resolver answers only what a test scripts.
 vi.mock('node:dns/promises', () => ({
@@ -11,14 +11,7 @@ vi.mock('node:dns/promises', () => ({
   }),
 }));
 
-let tripwire: ReturnType<typeof installLoopbackTripwire>;
-beforeAll(() => {
-  tripwire = installLoopbackTripwire();
-});
-afterAll(() => {
-  tripwire.uninstall();
-  expect(tripwire.violations).toEqual([]);
-});
+const tripwire = useLoopbackTripwire();
 
 const servers: LoopbackServer[] = [];
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import net from 'node:net';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { WebAccessError } from '../../src/net/web-access-error.ts';
 import type { WebPolicy } from '../../src/net/web-policy.ts';
 
@@ -109,4 +109,24 @@ export async function webAccessError(promise: Promise<unknown>): Promise<WebAcce
   );
   expect(error).toBeInstanceOf(WebAccessError);
   return error as WebAccessError;
+}
+
+/**
+ * Installs the tripwire for every test of the calling file and fails the file if anything
+ * connected beyond loopback.
+ */
+export function useLoopbackTripwire(): { readonly violations: string[] } {
+  let tripwire: ReturnType<typeof installLoopbackTripwire>;
+  beforeAll(() => {
+    tripwire = installLoopbackTripwire();
+  });
+  afterAll(() => {
+    tripwire.uninstall();
+    expect(tripwire.violations).toEqual([]);
+  });
+  return {
+    get violations() {
+      return tripwire.violations;
+    },
+  };
 }
