@@ -59,7 +59,7 @@ export type {
 export {
   DocumentIndex, type DocumentIndexOptions, type AddOptions, type IndexProgress, type IndexReport, type IndexStats,
 } from './memory/document-index.ts';
-export { SessionStore, type SessionSummary, type StoredHistory } from './memory/session-store.ts';
+export { SessionStore, type SessionSummary, type StoredHistory, type StoredSession } from './memory/session-store.ts';
 export { prepareSessionHistory, recordSessionTurn, type PrepareSessionHistoryOptions, type PreparedSessionHistory } from './memory/session-history.ts';
 export { summarizeTurns, type SummarizeTurnsOptions } from './memory/summarizer.ts';
 export { LongTermMemory, type MemoryItem, type MemoryKind, type SaveMemoryOptions } from './memory/long-term-memory.ts';

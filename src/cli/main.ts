@@ -3,8 +3,10 @@ import { GantryError, UserError } from '../agent/errors.ts';
 import { registerIndexCommand } from './index-command.ts';
 import type { CliIO } from './io.ts';
 import { registerChatCommand } from './chat-command.ts';
+import { registerMemoryCommand } from './memory-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerRunsCommand } from './runs-command.ts';
+import { registerSessionsCommand } from './sessions-command.ts';
 import { registerToolsCommand } from './tools-command.ts';
 import { VERSION } from '../version.ts';
 
@@ -27,6 +29,8 @@ export function buildProgram(io: CliIO): Command {
 Examples:
   $ gantry run math --model openai:gpt-4.1-mini --input "What is 15% of 80 km in miles?"
   $ gantry chat --model openai:gpt-4.1-mini --session trip --memory
+  $ gantry sessions show trip            # the stored conversation; gantry sessions delete trip forgets it
+  $ gantry memory list --all             # long-term notes; gantry memory remove ID deletes one
   $ gantry tools call calculator --args '{"expression":"2^100"}'
   $ gantry tools list --json
   $ gantry runs list                     # saved runs; gantry run --resume ID continues one
@@ -37,6 +41,8 @@ OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE repl
     );
   registerRunCommand(program, io);
   registerChatCommand(program, io);
+  registerSessionsCommand(program, io);
+  registerMemoryCommand(program, io);
   registerToolsCommand(program, io);
   registerRunsCommand(program, io);
   registerIndexCommand(program, io);

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Agent, RunOptions } from '../agent/agent.ts';
 import { UserError } from '../agent/errors.ts';
+import type { ConversationHistory } from '../agent/history.ts';
 import type { RunResult } from '../agent/records.ts';
 import { TraceWriter } from '../agent/trace.ts';
 import { gantryHome, mainDatabasePath } from '../memory/database.ts';
@@ -104,7 +105,7 @@ export async function runCommand(
  * runs `body`, stores the finished turn in the session, and closes what was opened.
  */
 async function withRunSetup(
-  { agentName, options, input, io }: { agentName: string | undefined; options: RunCommandOptions; input: string; io: CliIO },
+  { agentName, options, input, io, resuming }: { agentName: string | undefined; options: RunCommandOptions; input: string; io: CliIO; resuming?: string },
   body: (prepared: { setup: AgentSetup; run: Pick<RunOptions, 'history' | 'additionalInstructions'> }) => Promise<RunResultAndCode>,
 ): Promise<number> {
   const conversation = openCliConversation({ options, env: io.env, stderr: io.stderr });
@@ -118,7 +119,7 @@ async function withRunSetup(
       extraTools: [...indexTools.tools, ...conversation.extraTools],
       ...(conversation.contextWindow ? { contextWindow: conversation.contextWindow } : {}),
     });
-    const history = input.trim() ? await conversation.history({ model: setup.model.model }) : undefined;
+    const history = input.trim() ? withoutRun(await conversation.history({ model: setup.model.model }), resuming) : undefined;
     const notes = input.trim() ? conversation.notesFor(input) : undefined;
     const outcome = await body({ setup, run: { ...(history ? { history } : {}), ...(notes ? { additionalInstructions: notes } : {}) } });
     if (outcome.result) conversation.afterRun({ input, result: outcome.result });
@@ -146,7 +147,7 @@ async function resumeCommand({ agentName, runRef, options, given, io }: {
     // Checked before building the agent, so a finished run is reported even if its model is not configured now.
     assertResumable(run);
     const merged: RunCommandOptions = { ...(run.options as RunCommandOptions), ...savedOptions(given), ...invocationOptions(options) };
-    return await withRunSetup({ agentName: run.agent ?? undefined, options: merged, input: run.input, io }, async ({ setup, run: extras }) => {
+    return await withRunSetup({ agentName: run.agent ?? undefined, options: merged, input: run.input, io, resuming: run.id }, async ({ setup, run: extras }) => {
       store.claim(run.id);
       const resume = store.resumeState(run.id);
       return streamRun({ agent: setup.agent, input: run.input, options: merged, io, run: { ...extras, runId: run.id, resume, checkpoint: store.checkpointer(run.id) } });
@@ -188,6 +189,12 @@ async function streamRun({ agent, input, options, io, run, saved = false }: {
   if (!result) throw new Error('The run ended without a result.');
   if (options.json) io.stdout.write(`${JSON.stringify(toJsonResult(result))}\n`);
   return { result, code: result.stopReason === 'final' ? 0 : 1 };
+}
+
+/** A resumed run's own earlier turn (saved when it stopped) is not history to itself. */
+function withoutRun(history: ConversationHistory | undefined, runId: string | undefined): ConversationHistory | undefined {
+  if (!history || runId === undefined) return history;
+  return { ...history, turns: history.turns.filter((turn) => turn.runId !== runId) };
 }
 
 /** A finished run and the exit code it maps to. */

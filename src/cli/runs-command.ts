@@ -8,6 +8,7 @@ import { gantryHome, mainDatabasePath } from '../memory/database.ts';
 import { excerpt, RunStore, type RunSummary, type StoredRun } from '../memory/run-store.ts';
 import { parsePositiveInt, type CliIO } from './io.ts';
 import { shortId } from './printer.ts';
+import { countOf, formatTable, localTime } from './table.ts';
 
 const DEFAULT_LIST_LIMIT = 20;
 const RESUMABLE = new Set(['interrupted', 'aborted', 'timeout', 'error', 'max_steps', 'max_tokens', 'max_cost']);
@@ -16,7 +17,7 @@ export function registerRunsCommand(program: Command, io: CliIO): void {
   const runs = program
     .command('runs')
     .description('List or inspect the runs gantry run saved (in $GANTRY_HOME/gantry.db); resume one with gantry run --resume ID.')
-    .addHelpText('after', '\nExamples:\n  $ gantry runs list\n  $ gantry runs show 3f2a1b4c\n  $ gantry run --resume 3f2a1b4c');
+    .addHelpText('after', '\nExamples:\n  $ gantry runs list\n  $ gantry runs show 3f2a1b4c\n  $ gantry run --resume 3f2a1b4c\n  $ gantry runs prune --older-than 30');
 
   runs
     .command('list')
@@ -44,6 +45,32 @@ export function registerRunsCommand(program: Command, io: CliIO): void {
       });
       if (options.json) io.stdout.write(`${JSON.stringify(runDetails(shown), null, 2)}\n`);
       else io.stdout.write(formatRun(shown));
+    });
+
+  runs
+    .command('delete')
+    .description('Delete one saved run and its checkpoints (it can no longer be resumed or shown).')
+    .argument('<run-id>', 'the run id, or a unique prefix of at least 4 characters')
+    .addHelpText('after', '\nExamples:\n  $ gantry runs delete 3f2a1b4c')
+    .action((runRef: string) => {
+      const id = withStore(io, (store) => {
+        if (!store) throw new UserError(`No runs are saved under ${gantryHome(io.env)} yet.`);
+        const run = store.get(runRef);
+        store.delete(run.id);
+        return run.id;
+      });
+      io.stdout.write(`Deleted run ${id}.\n`);
+    });
+
+  runs
+    .command('prune')
+    .description('Delete the saved runs last written more than DAYS days ago (runs still running are kept).')
+    .requiredOption('--older-than <days>', 'age in days of the last save', parsePositiveInt)
+    .addHelpText('after', '\nExamples:\n  $ gantry runs prune --older-than 30\n  $ gantry runs prune --older-than 1')
+    .action((options: { olderThan: number }) => {
+      const before = new Date(Date.now() - options.olderThan * 24 * 60 * 60 * 1000);
+      const deleted = withStore(io, (store) => store?.prune({ before }) ?? 0);
+      io.stdout.write(`Deleted ${countOf(deleted, 'run')} last saved before ${before.toISOString()}.\n`);
     });
 }
 
@@ -73,8 +100,7 @@ function formatRunTable(runs: RunSummary[]): string {
     ['ID', 'STATUS', 'AGENT', 'STEPS', 'STARTED', 'INPUT'],
     ...runs.map((run) => [shortId(run.id), run.status, agentLabel(run.agent), String(run.steps), localTime(run.createdAt), excerpt(run.input, 50)]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ')).join('\n') + '\n';
+  return formatTable(rows);
 }
 
 function formatRun({ run, state }: { run: StoredRun; state: ResumeState }): string {
@@ -115,11 +141,4 @@ function formatCall(call: ToolCallRecord): string {
 function agentLabel(agent: string | null): string {
   if (agent === null) return '-';
   return agent.includes('/') || agent.includes('\\') ? basename(agent) : agent;
-}
-
-/** `2025-06-01 14:03` in the local time zone. */
-function localTime(iso: string): string {
-  const date = new Date(iso);
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

@@ -57,7 +57,8 @@ const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
 /** Longest memory kept; a memory is a note, not a document. */
 export const MAX_MEMORY_CHARS = 2_000;
 const MAX_ABOUT_CHARS = 500;
-const MAX_K = 50;
+/** Most memories one search returns. */
+export const MAX_MEMORY_SEARCH_K = 50;
 
 interface MemoryRow {
   id: number;
@@ -117,7 +118,7 @@ export class LongTermMemory {
     if (words.length === 0) return [];
     // Each word quoted, so FTS syntax in the question is inert.
     const match = words.map((word) => `"${word.replace(/"/g, '""')}"`).join(' OR ');
-    const limit = Math.min(MAX_K, Math.max(1, Math.floor(k)));
+    const limit = Math.min(MAX_MEMORY_SEARCH_K, Math.max(1, Math.floor(k)));
     const rows = this.#db
       .prepare(
         `SELECT m.id, m.namespace, m.kind, m.content, m.about, m.created_at, m.run_id, bm25(memories_fts) AS rank
@@ -136,6 +137,14 @@ export class LongTermMemory {
     const rows = this.#db
       .prepare('SELECT id, namespace, kind, content, about, created_at, run_id FROM memories WHERE namespace = ? ORDER BY id')
       .all(namespace) as unknown as MemoryRow[];
+    return rows.map(toItem);
+  }
+
+  /** Every memory of every namespace, by namespace, then oldest first. */
+  listAll(): MemoryItem[] {
+    const rows = this.#db
+      .prepare('SELECT id, namespace, kind, content, about, created_at, run_id FROM memories ORDER BY namespace, id')
+      .all() as unknown as MemoryRow[];
     return rows.map(toItem);
   }
 

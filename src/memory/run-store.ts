@@ -225,6 +225,36 @@ export class RunStore {
     });
   }
 
+  /** Deletes a run and its checkpoints. Refuses one whose process is still alive on this host. */
+  delete(runId: string): void {
+    transaction(this.db, () => {
+      const row = this.#statements.runById.get(runId) as RunRow | undefined;
+      if (!row) throw new UserError(`No saved run has the id "${runId}". List the saved runs with: gantry runs list`);
+      if (effectiveStatus(row) === 'running') {
+        throw new UserError(`Run ${runId} is still running (process ${row.pid}); stop it before deleting it.`);
+      }
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+    });
+  }
+
+  /**
+   * Deletes every run last saved before `before`, checkpoints included, except runs still
+   * running; returns how many were deleted.
+   */
+  prune({ before }: { before: Date }): number {
+    return transaction(this.db, () => {
+      const rows = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE updated_at < ?`).all(before.toISOString()) as unknown as RunRow[];
+      const remove = this.db.prepare('DELETE FROM runs WHERE id = ?');
+      let deleted = 0;
+      for (const row of rows) {
+        if (effectiveStatus(row) === 'running') continue;
+        remove.run(row.id);
+        deleted++;
+      }
+      return deleted;
+    });
+  }
+
   #record(runId: string, event: AgentEvent): void {
     switch (event.type) {
       case 'model_message':

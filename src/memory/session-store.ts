@@ -50,6 +50,19 @@ export interface SessionSummary {
   hasSummary: boolean;
 }
 
+/** One session as `SessionStore.get` reads it: every turn, summarised ones included. */
+export interface StoredSession {
+  id: string;
+  /** Milliseconds since the Unix epoch. */
+  createdAt: number;
+  updatedAt: number;
+  summary?: string;
+  /** The sequence number of the last turn the summary covers (0 when there is no summary). */
+  summarizedThrough: number;
+  /** Every turn, oldest first, numbered from 1; those up to `summarizedThrough` are no longer resent. */
+  turns: (HistoryTurn & { seq: number })[];
+}
+
 interface SessionRow {
   id: string;
   created_at: number;
@@ -102,7 +115,10 @@ export class SessionStore {
     return history;
   }
 
-  /** Adds a turn at the end of the session (creating the session); returns its sequence number. */
+  /**
+   * Adds a turn at the end of the session (creating the session); returns its sequence number.
+   * A turn whose run is already in the session (a run resumed after it stopped) replaces it.
+   */
   appendTurn(id: string, turn: HistoryTurn): number {
     assertSessionId(id);
     const now = Date.now();
@@ -110,6 +126,14 @@ export class SessionStore {
       this.#db
         .prepare('INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at')
         .run(id, now, now);
+      // A resumed run ends again: its turn replaces the one saved when it stopped, in the same place.
+      const earlier = this.#db.prepare('SELECT seq FROM session_turns WHERE session_id = ? AND run_id = ?').get(id, turn.runId) as { seq: number } | undefined;
+      if (earlier) {
+        this.#db
+          .prepare('UPDATE session_turns SET input = ?, output = ?, stop_reason = ?, steps = ? WHERE session_id = ? AND seq = ?')
+          .run(turn.input, turn.output, turn.stopReason ?? null, JSON.stringify(turn.steps), id, earlier.seq);
+        return earlier.seq;
+      }
       // Inside the write transaction, so a concurrent writer cannot take the same number.
       const { next } = this.#db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM session_turns WHERE session_id = ?').get(id) as { next: number };
       this.#db
@@ -165,6 +189,25 @@ export class SessionStore {
       turns: row.turns,
       hasSummary: row.has_summary === 1,
     }));
+  }
+
+  /** The whole session for inspection (not for prompts: `load` leaves out summarised turns); undefined when there is none. */
+  get(id: string): StoredSession | undefined {
+    assertSessionId(id);
+    const session = this.#session(id);
+    if (!session) return undefined;
+    const rows = this.#db
+      .prepare('SELECT seq, run_id, input, output, stop_reason, steps FROM session_turns WHERE session_id = ? ORDER BY seq')
+      .all(id) as unknown as TurnRow[];
+    const stored: StoredSession = {
+      id,
+      createdAt: session.created_at,
+      updatedAt: session.updated_at,
+      turns: rows.map((row) => ({ ...toTurn(row), seq: row.seq })),
+      summarizedThrough: session.summarized_turns,
+    };
+    if (session.summary !== null) stored.summary = session.summary;
+    return stored;
   }
 
   /** Removes the session entirely; returns false when there was none. */

@@ -122,6 +122,19 @@ describe('gantry run: saved runs', () => {
     ]);
   });
 
+  it('deletes a run by prefix and prunes old ones', async () => {
+    await gantry(['run', ...model(), '--input', 'First task'], { env });
+    await gantry(['run', ...model(), '--input', 'Second task'], { env });
+    const [newest, oldest] = await listed();
+    const deleted = await gantry(['runs', 'delete', (newest!.id as string).slice(0, 8)], { env });
+    expect(deleted).toEqual({ code: 0, stdout: `Deleted run ${newest!.id}.\n`, stderr: '' });
+    expect((await listed()).map((run) => run.id)).toEqual([oldest!.id]);
+    // Saved moments ago: younger than a day, so kept.
+    expect((await gantry(['runs', 'prune', '--older-than', '1'], { env })).stdout).toMatch(/^Deleted 0 runs last saved before /);
+    expect((await listed()).map((run) => run.id)).toEqual([oldest!.id]);
+    expect((await gantry(['runs', 'prune'], { env })).code).toBe(2);
+  });
+
   it('says when there is no such run to show', async () => {
     expect(await gantry(['runs', 'show', 'abcd'], { env })).toEqual({ code: 2, stdout: '', stderr: `gantry: No runs are saved under ${home} yet.\n` });
   });

@@ -221,3 +221,32 @@ describe('RunStore: claiming a run to resume it', () => {
     expect(() => memoryStore().claim('nope')).toThrow('No saved run has the id "nope". List the saved runs with: gantry runs list');
   });
 });
+
+describe('RunStore: deleting runs', () => {
+  it('deletes a run with its checkpoints, but not one whose process is alive', () => {
+    const store = memoryStore();
+    const runId = newRun(store);
+    store.checkpointer(runId).record(event(runId, { type: 'model_message', step: 0, reply: twoCalls }));
+    store.checkpointer(runId).record(event(runId, { type: 'tool_call_end', step: 0, toolCallId: 'a', name: 'add', output: '1', durationMs: 1 }));
+    store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(process.ppid, runId);
+    expect(() => store.delete(runId)).toThrow(`Run run-1 is still running (process ${process.ppid}); stop it before deleting it.`);
+
+    store.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(deadPid(), runId);
+    store.delete(runId);
+    const count = (table: string) => (store.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect([count('runs'), count('run_pending'), count('run_tool_calls')]).toEqual([0, 0, 0]);
+    expect(() => store.delete(runId)).toThrow('No saved run has the id "run-1".');
+  });
+
+  it('prunes runs last saved before a date, keeping live ones and newer ones', () => {
+    const store = memoryStore();
+    for (const id of ['old-done', 'old-live', 'new-done']) newRun(store, id);
+    const setRow = (id: string, updatedAt: string, pid: number) =>
+      store.db.prepare('UPDATE runs SET updated_at = ?, pid = ? WHERE id = ?').run(updatedAt, pid, id);
+    setRow('old-done', '2025-01-01T00:00:00.000Z', deadPid());
+    setRow('old-live', '2025-01-01T00:00:00.000Z', process.pid);
+    setRow('new-done', '2025-03-01T00:00:00.000Z', deadPid());
+    expect(store.prune({ before: new Date('2025-02-01T00:00:00.000Z') })).toBe(1);
+    expect(store.list({ limit: 10 }).map((run) => run.id).sort()).toEqual(['new-done', 'old-live']);
+  });
+});

@@ -48,6 +48,14 @@ describe('SessionStore', () => {
     expect(store.load('other').turns).toEqual([]);
   });
 
+  it('replaces the turn of a run that is saved again (a resumed run), keeping its place', () => {
+    const { store } = openStore();
+    store.appendTurn('s1', { ...turn(1, [toolStep]), output: '', stopReason: 'max_steps' });
+    store.appendTurn('s1', turn(2));
+    expect(store.appendTurn('s1', turn(1, [toolStep, finalStep]))).toBe(1);
+    expect(store.load('s1').turns).toEqual([turn(1, [toolStep, finalStep]), turn(2)]);
+  });
+
   it('leaves summarised turns out of load and never moves the summary backwards', () => {
     const { store } = openStore();
     for (let n = 1; n <= 4; n++) store.appendTurn('s', turn(n));
