@@ -6,7 +6,6 @@ import type { AgentEvent, ToolCallEndEvent } from '../agent/events.ts';
 import type { ResumeState } from '../agent/loop.ts';
 import type { ModelReply, RunResult, StepRecord, StopReason, ToolCallRecord } from '../agent/records.ts';
 import type { Usage } from '../agent/usage.ts';
-import { parseArguments } from '../tools/router.ts';
 import { migrate, openDatabase, transaction } from './database.ts';
 import { isProcessAlive } from './process-liveness.ts';
 
@@ -170,7 +169,9 @@ export class RunStore {
 
   /** Writes a run's checkpoints as its events happen; give it to `agent.stream` as `checkpoint`. */
   checkpointer(runId: string): RunCheckpointer {
-    return { record: (event) => this.#record(runId, event) };
+    // A call's arguments arrive with its start event; a call killed before it ends runs again, so memory is enough.
+    const argsOf = new Map<string, unknown>();
+    return { record: (event) => this.#record({ runId, event, argsOf }) };
   }
 
   /** The run with this id, or with this unique prefix of at least 4 characters (like git). */
@@ -255,14 +256,17 @@ export class RunStore {
     });
   }
 
-  #record(runId: string, event: AgentEvent): void {
+  #record({ runId, event, argsOf }: { runId: string; event: AgentEvent; argsOf: Map<string, unknown> }): void {
     switch (event.type) {
+      case 'tool_call_start':
+        argsOf.set(`${event.step}:${event.toolCallId}`, event.args);
+        return;
       case 'model_message':
         this.#statements.savePending.run(runId, event.step, JSON.stringify(event.reply));
         return;
       case 'tool_call_end':
         // A call cut short by the cancellation did not finish: the resumed run must make it again.
-        if (!event.cancelled) this.#saveToolCall(runId, event);
+        if (!event.cancelled) this.#saveToolCall({ runId, event, args: argsOf.get(`${event.step}:${event.toolCallId}`) });
         return;
       case 'step_end':
         this.#saveStep(runId, event.record);
@@ -275,16 +279,15 @@ export class RunStore {
     }
   }
 
-  #saveToolCall(runId: string, event: ToolCallEndEvent): void {
+  #saveToolCall({ runId, event, args }: { runId: string; event: ToolCallEndEvent; args: unknown }): void {
     const row = this.#statements.pendingReply.get(runId, event.step) as { reply: string } | undefined;
     const request = row && (JSON.parse(row.reply) as ModelReply).toolCalls.find((call) => call.id === event.toolCallId);
     if (!request) throw new Error(`tool call ${event.toolCallId} of step ${event.step} is not in the step's saved reply`);
-    // The same rule as the router's, so a reused record equals the one the call first produced.
-    const parsed = parseArguments(request.argsText);
     const record: ToolCallRecord = {
       id: event.toolCallId,
       name: event.name,
-      args: parsed.ok ? parsed.value : request.argsText,
+      // The loop's start event carries the arguments as the router parsed them (the raw text if they were not JSON).
+      args: args === undefined ? request.argsText : args,
       ...(event.error === undefined ? { output: event.output } : { error: event.error }),
       durationMs: event.durationMs,
     };

@@ -50,7 +50,7 @@ function deadPid(): number {
 }
 
 describe('RunStore: checkpoints', () => {
-  it('saves a pending reply and its finished tool calls, with args rebuilt like the router, skipping cancelled ones', () => {
+  it('saves a pending reply and its finished tool calls, with the args of their start events, skipping cancelled ones', () => {
     const store = memoryStore();
     const runId = newRun(store);
     const checkpoint = store.checkpointer(runId);
@@ -59,6 +59,10 @@ describe('RunStore: checkpoints', () => {
     checkpoint.record(event(runId, { type: 'model_message', step: 0, reply: twoCalls }));
     expect(store.resumeState(runId)).toEqual({ steps: [], pending: { reply: twoCalls, toolCalls: [] } });
 
+    // As the loop sends them: parsed arguments, {} for "", the raw text when it is not JSON.
+    checkpoint.record(event(runId, { type: 'tool_call_start', step: 0, toolCallId: 'a', name: 'add', args: { x: 1 } }));
+    checkpoint.record(event(runId, { type: 'tool_call_start', step: 0, toolCallId: 'b', name: 'add', args: '{not json' }));
+    checkpoint.record(event(runId, { type: 'tool_call_start', step: 0, toolCallId: 'c', name: 'add', args: {} }));
     checkpoint.record(event(runId, { type: 'tool_call_end', step: 0, toolCallId: 'c', name: 'add', output: '0', durationMs: 1 }));
     checkpoint.record(event(runId, { type: 'tool_call_end', step: 0, toolCallId: 'b', name: 'add', error: 'invalid JSON', durationMs: 2 }));
     checkpoint.record(event(runId, { type: 'tool_call_end', step: 0, toolCallId: 'a', name: 'add', error: 'add failed: cancelled', cancelled: true, durationMs: 3 }));
@@ -75,6 +79,7 @@ describe('RunStore: checkpoints', () => {
     const finished: ToolCallRecord = { id: 'c', name: 'add', args: {}, output: '0', durationMs: 1 };
     const cancelled: ToolCallRecord = { id: 'a', name: 'add', args: { x: 1 }, error: 'cancelled', cancelled: true, durationMs: 3 };
     checkpoint.record(event(runId, { type: 'model_message', step: 0, reply: twoCalls }));
+    checkpoint.record(event(runId, { type: 'tool_call_start', step: 0, toolCallId: 'c', name: 'add', args: {} }));
     checkpoint.record(event(runId, { type: 'tool_call_end', step: 0, toolCallId: 'c', name: 'add', output: '0', durationMs: 1 }));
     checkpoint.record(event(runId, { type: 'step_end', step: 0, record: { index: 0, reply: twoCalls, toolCalls: [cancelled, finished] } }));
     expect(store.resumeState(runId)).toEqual({ steps: [], pending: { reply: twoCalls, toolCalls: [finished] } });
