@@ -23,7 +23,7 @@ export {
   fitHistory, compactSteps, type ConversationHistory, type HistoryTurn, type ContextOptions, type FittedHistory,
 } from './agent/history.ts';
 export {
-  GantryError, UserError, ModelBehaviorError, ModelCallError, ToolError, BudgetExceededError, ReplayMismatchError,
+  GantryError, UserError, ModelBehaviorError, ModelCallError, ToolError, BudgetExceededError, ReplayMismatchError, EnvironmentError,
 } from './agent/errors.ts';
 
 // tools
@@ -72,6 +72,28 @@ export { assertUrlAllowed } from './net/url-guard.ts';
 export { WebAccessError } from './net/web-access-error.ts';
 export { webPolicyFromEnv, parseAllowList, type WebPolicy, type AllowRule } from './net/web-policy.ts';
 export { classifyAddress, parseHostLiteral, type AddressClass } from './net/address-policy.ts';
+
+// env
+export type { Environment, EnvInfo, ResetOptions, ResetResult, StepResult } from './env/environment.ts';
+export { playEpisode, type Policy, type Trajectory, type TrajectoryStep } from './env/policy.ts';
+export { RemoteEnvironment, type SpawnOptions, type ConnectOptions } from './env/remote-environment.ts';
+export { openEnvironment, parseEnvironmentSpec, type EnvironmentSpec } from './env/environment-spec.ts';
+export { ENVIRONMENT_PROTOCOL_VERSION } from './env/protocol.ts';
+export { HouseholdEnvironment, type HouseholdEnvironmentOptions } from './env/household/household-environment.ts';
+export { createExpertPolicy } from './env/household/expert.ts';
+export { createRandomPolicy, type RandomPolicyOptions } from './env/household/random-policy.ts';
+export { TASK_TYPES, type TaskType } from './env/household/tasks.ts';
+export type { WorldView } from './env/household/world.ts';
+export {
+  runEnvironmentEpisode, episodeResultFromTrajectory, type EnvironmentEpisodeOptions, type EpisodeResult, type EnvironmentAgentMode,
+} from './env/agent/environment-agent.ts';
+export { EnvironmentEpisode, episodeEnded } from './env/agent/episode.ts';
+export { groundAction, GROUNDING_THRESHOLD, type Grounding } from './env/agent/grounding.ts';
+export { createActionTool, createThinkTool } from './env/agent/action-tool.ts';
+export { reactAlfworldPlanner } from './env/agent/react-alfworld-planner.ts';
+export { selectDemonstrations, formatDemonstration, collectTrajectories, type DemonstrationStyle } from './env/agent/demonstrations.ts';
+export { runPlanEpisode, parsePlan, type PlanEpisodeResult } from './env/agent/plan-mode.ts';
+export { summarizeEpisodes, type EnvironmentReport, type TaskTypeSummary } from './env/agent/metrics.ts';
 
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';

@@ -31,6 +31,9 @@ export class BudgetExceededError extends GantryError {}
 /** A replayed run asked the model something the recording does not contain. */
 export class ReplayMismatchError extends GantryError {}
 
+/** An environment refused or failed: a step after the episode ended, a remote server that died. */
+export class EnvironmentError extends GantryError {}
+
 /** Returns a one-line description of any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;

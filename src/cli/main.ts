@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GantryError, UserError } from '../agent/errors.ts';
+import { registerEnvCommand } from './env-command.ts';
 import { registerIndexCommand } from './index-command.ts';
 import type { CliIO } from './io.ts';
 import { registerChatCommand } from './chat-command.ts';
@@ -29,6 +30,7 @@ export function buildProgram(io: CliIO): Command {
 Examples:
   $ gantry run math --model openai:gpt-4.1-mini --input "What is 15% of 80 km in miles?"
   $ gantry chat --model openai:gpt-4.1-mini --session trip --memory
+  $ gantry env run household --policy agent --model openai:gpt-4.1-mini --mode react --episodes 12
   $ gantry sessions show trip            # the stored conversation; gantry sessions delete trip forgets it
   $ gantry memory list --all             # long-term notes; gantry memory remove ID deletes one
   $ gantry tools call calculator --args '{"expression":"2^100"}'
@@ -40,6 +42,7 @@ Models: --model PROVIDER:MODEL or GANTRY_MODEL; openai:NAME with OPENAI_API_KEY 
 OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE replays a --record file.`,
     );
   registerRunCommand(program, io);
+  registerEnvCommand(program, io);
   registerChatCommand(program, io);
   registerSessionsCommand(program, io);
   registerMemoryCommand(program, io);
