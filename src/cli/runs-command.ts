@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../agent/errors.ts';
 import type { ResumeState } from '../agent/loop.ts';
 import type { StepRecord, ToolCallRecord } from '../agent/records.ts';
-import { gantryHome, mainDatabasePath } from '../memory/database.ts';
+import { gantryHome } from '../memory/database.ts';
 import { excerpt, RunStore, type RunSummary, type StoredRun } from '../memory/run-store.ts';
 import { parsePositiveInt, type CliIO } from './io.ts';
+import { withMainDatabase } from './main-database.ts';
 import { shortId } from './printer.ts';
 import { countOf, formatTable, localTime } from './table.ts';
 
@@ -76,14 +76,7 @@ export function registerRunsCommand(program: Command, io: CliIO): void {
 
 /** Runs `task` with the store, or with undefined when no database exists (nothing is created to list nothing). */
 function withStore<T>(io: CliIO, task: (store: RunStore | undefined) => T): T {
-  const file = mainDatabasePath(gantryHome(io.env));
-  if (!existsSync(file)) return task(undefined);
-  const store = RunStore.open(file);
-  try {
-    return task(store);
-  } finally {
-    store.close();
-  }
+  return withMainDatabase({ env: io.env, task: (db) => task(db && new RunStore(db)) });
 }
 
 function runDetails({ run, state }: { run: StoredRun; state: ResumeState }) {

@@ -47,14 +47,7 @@ export async function playEpisode({
 }): Promise<Trajectory> {
   const start = await environment.reset(reset);
   await policy.begin(start);
-  const trajectory: Trajectory = {
-    ...(start.info.taskId === undefined ? {} : { taskId: start.info.taskId }),
-    ...(start.info.taskType === undefined ? {} : { taskType: start.info.taskType }),
-    goal: start.goal,
-    initialObservation: start.observation,
-    steps: [],
-    success: false,
-  };
+  const trajectory = startTrajectory(start);
   let last: ResetResult | StepResult = start;
   for (;;) {
     const action = await policy.next(last);
@@ -68,4 +61,16 @@ export async function playEpisode({
     }
   }
   return trajectory;
+}
+
+/** An empty trajectory for the episode `start` began. */
+export function startTrajectory(start: ResetResult): Trajectory {
+  return {
+    ...(start.info.taskId === undefined ? {} : { taskId: start.info.taskId }),
+    ...(start.info.taskType === undefined ? {} : { taskType: start.info.taskType }),
+    goal: start.goal,
+    initialObservation: start.observation,
+    steps: [],
+    success: false,
+  };
 }

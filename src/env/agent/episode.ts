@@ -1,7 +1,7 @@
 import { EnvironmentError } from '../../agent/errors.ts';
 import type { StopCondition } from '../../agent/stop-conditions.ts';
 import type { Environment, ResetOptions, ResetResult, StepResult } from '../environment.ts';
-import type { Trajectory, TrajectoryStep } from '../policy.ts';
+import { startTrajectory, type Trajectory, type TrajectoryStep } from '../policy.ts';
 import { groundAction, type Grounding } from './grounding.ts';
 
 /** What one grounded step did. */
@@ -37,14 +37,7 @@ export class EnvironmentEpisode {
     const start = await this.environment.reset(options);
     this.#start = start;
     this.#last = start;
-    this.#trajectory = {
-      ...(start.info.taskId === undefined ? {} : { taskId: start.info.taskId }),
-      ...(start.info.taskType === undefined ? {} : { taskType: start.info.taskType }),
-      goal: start.goal,
-      initialObservation: start.observation,
-      steps: [],
-      success: false,
-    };
+    this.#trajectory = startTrajectory(start);
     this.#groundings = [];
     this.#actions = [];
     this.#invalidActions = 0;

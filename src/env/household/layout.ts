@@ -6,7 +6,7 @@
 import { OBJECT_KINDS, RECEPTACLE_KINDS, ROOM_KINDS, objectKind, type RoomKind, type RoomType } from './catalog.ts';
 import { createRandom, hashString, type Random } from './random.ts';
 import { goalHolds, phraseGoal, templateCount, type Task, type TaskType } from './tasks.ts';
-import { compareNames, placeItem, type Item, type Receptacle, type World } from './world.ts';
+import { compareNames, newItem, placeItem, type Item, type Receptacle, type World } from './world.ts';
 
 /** The rooms each family is set in: the ones that have what it needs (appliances, lamps). */
 const FAMILY_ROOMS: Readonly<Record<TaskType, readonly RoomType[]>> = {
@@ -59,18 +59,7 @@ export function generateWorld({ taskType, seed }: { taskType: TaskType; seed: nu
   const receptacles = buildReceptacles({ receptacleTypes, random });
   const receptacleByName = new Map(receptacles.map((r) => [r.name, r]));
   planned.sort((a, b) => compareNames(`${a.type} ${a.number}`, `${b.type} ${b.number}`));
-  const items: Item[] = planned.map(({ type, number }, rank) => ({
-    name: `${type} ${number}`,
-    type,
-    kind: objectKind(type),
-    rank,
-    location: undefined,
-    isHot: false,
-    isCool: false,
-    isClean: false,
-    isSliced: false,
-    isOn: false,
-  }));
+  const items: Item[] = planned.map(({ type, number }, rank) => newItem({ name: `${type} ${number}`, type, rank }));
   items.forEach((item, index) => placeItem(item, receptacleByName.get((planned[index] as { at: string }).at) as Receptacle));
 
   const world: World = {

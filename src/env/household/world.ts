@@ -4,7 +4,7 @@
  * environment hands out the world only through a read-only view, and `cloneWorld` copies it for
  * look-ahead.
  */
-import type { ObjectKind, RoomType } from './catalog.ts';
+import { objectKind, type ObjectKind, type RoomType } from './catalog.ts';
 import type { Task } from './tasks.ts';
 
 export interface Receptacle {
@@ -73,6 +73,11 @@ export function compareNames(a: string, b: string): number {
 }
 
 /** Puts an object into a receptacle, keeping the contents in natural order. */
+/** A fresh object, in no receptacle yet and in no state: neither hot, cool, clean, sliced nor on. */
+export function newItem({ name, type, rank }: { name: string; type: string; rank: number }): Item {
+  return { name, type, kind: objectKind(type), rank, location: undefined, isHot: false, isCool: false, isClean: false, isSliced: false, isOn: false };
+}
+
 export function placeItem(item: Item, receptacle: Receptacle): void {
   const contents = receptacle.contents;
   let index = contents.length;

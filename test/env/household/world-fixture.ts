@@ -1,7 +1,7 @@
 /** Builds small hand-written worlds, so feedback tests read the exact room they act in. */
-import { RECEPTACLE_KINDS, objectKind } from '../../../src/env/household/catalog.ts';
+import { RECEPTACLE_KINDS } from '../../../src/env/household/catalog.ts';
 import type { Task } from '../../../src/env/household/tasks.ts';
-import { compareNames, placeItem, type Item, type Receptacle, type World } from '../../../src/env/household/world.ts';
+import { compareNames, newItem, placeItem, type Item, type Receptacle, type World } from '../../../src/env/household/world.ts';
 
 /** A receptacle's contents, or its contents and whether its door is open. */
 type ReceptacleSpec = string[] | { open: boolean; contents: string[] };
@@ -26,18 +26,7 @@ export function buildWorld({
     for (const item of Array.isArray(spec) ? spec : spec.contents) placements.push([item, name]);
   }
   placements.sort((a, b) => compareNames(a[0], b[0]));
-  const items: Item[] = placements.map(([name], rank) => ({
-    name,
-    type: typeOf(name),
-    kind: objectKind(typeOf(name)),
-    rank,
-    location: undefined,
-    isHot: false,
-    isCool: false,
-    isClean: false,
-    isSliced: false,
-    isOn: false,
-  }));
+  const items: Item[] = placements.map(([name], rank) => newItem({ name, type: typeOf(name), rank }));
   items.forEach((item, index) => placeItem(item, receptacleByName.get((placements[index] as [string, string])[1]) as Receptacle));
   return {
     room: 'kitchen',
