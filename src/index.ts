@@ -27,7 +27,9 @@ export {
 } from './agent/errors.ts';
 
 // tools
-export { tool, type Tool, type ToolDefinition, type ToolExecuteOptions, type ToolFailure, type Source } from './tools/tool.ts';
+export {
+  tool, jsonSchemaTool, type Tool, type ToolDefinition, type JsonSchemaToolDefinition, type JsonSchemaObject, type ToolExecuteOptions, type ToolFailure, type Source,
+} from './tools/tool.ts';
 export type { ToolLike } from './tools/registered-tool.ts';
 export { ToolRouter, type FunctionDefinition } from './tools/router.ts';
 export { builtinTools, builtinToolNames } from './tools/builtins.ts';

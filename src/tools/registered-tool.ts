@@ -23,9 +23,9 @@ export function registerTool(candidate: ToolLike): RegisteredTool {
     return {
       name: candidate.name,
       description: candidate.description,
-      parameters: toModelJsonSchema(candidate.schema),
+      parameters: toModelJsonSchema(candidate.parameters ?? candidate.schema),
       timeoutMs: candidate.timeoutMs,
-      validate: createValidator(candidate.schema),
+      validate: createValidator(candidate.parameters ?? candidate.schema),
       run: async (input, options) => candidate.execute(input, options),
       ...(candidate.onRunEnd ? { onRunEnd: (runId: string) => candidate.onRunEnd!(runId) } : {}),
     };

@@ -27,6 +27,11 @@ export interface Tool<Input = any, Output = unknown> {
   readonly name: string;
   readonly description: string;
   readonly schema: z.ZodType<Input>;
+  /**
+   * Set by `jsonSchemaTool()`: the arguments' JSON schema, shown to the model and used for
+   * validation instead of `schema`.
+   */
+  readonly parameters?: JsonSchemaObject;
   execute(input: Input, options: ToolExecuteOptions): Promise<Output> | Output;
   /** Overrides the agent's per-call timeout for this tool. */
   readonly timeoutMs?: number;
@@ -35,6 +40,9 @@ export interface Tool<Input = any, Output = unknown> {
   /** Marks objects made by `tool()`, so the router can tell them from LangChain tools. */
   readonly kind: 'gantry-tool';
 }
+
+/** A JSON schema for an object of arguments, as OpenAPI and MCP describe tools. */
+export type JsonSchemaObject = { type: 'object'; properties?: Record<string, unknown>; required?: string[]; [keyword: string]: unknown };
 
 /** Something a tool read, for citations: `quote` is a passage the model chose to keep. */
 export interface Source {
@@ -85,4 +93,29 @@ export function isToolFailure(value: unknown): value is ToolFailure {
     typeof value === 'object' && value !== null && (value as ToolFailure).ok === false &&
     typeof (value as ToolFailure).error === 'string'
   );
+}
+
+export interface JsonSchemaToolDefinition<Output> {
+  name: string;
+  description: string;
+  /** The arguments' JSON schema, shown to the model as is and used to validate its calls. */
+  parameters: JsonSchemaObject;
+  execute(input: Record<string, unknown>, options: ToolExecuteOptions): Promise<Output> | Output;
+  timeoutMs?: number;
+  onRunEnd?(runId: string): void | Promise<void>;
+}
+
+/**
+ * Defines a tool whose arguments are described by a JSON schema rather than zod: tools that come
+ * from elsewhere (an OpenAPI operation, an MCP server) and already have one. The schema reaches
+ * the model unchanged, descriptions, enums and defaults included.
+ */
+export function jsonSchemaTool<Output>(definition: JsonSchemaToolDefinition<Output>): Tool<Record<string, unknown>, Output> {
+  assertToolName(definition.name);
+  const { parameters } = definition;
+  if (typeof parameters !== 'object' || parameters === null || parameters.type !== 'object') {
+    throw new UserError(`Tool "${definition.name}" needs a JSON schema of type "object" for its arguments.`);
+  }
+  // The zod schema is only a type-level stand-in: the router validates with `parameters`.
+  return { ...definition, schema: z.record(z.string(), z.unknown()), kind: 'gantry-tool' };
 }
