@@ -97,6 +97,19 @@ export { selectDemonstrations, formatDemonstration, collectTrajectories, type De
 export { runPlanEpisode, parsePlan, type PlanEpisodeResult } from './env/agent/plan-mode.ts';
 export { summarizeEpisodes, type EnvironmentReport, type TaskTypeSummary } from './env/agent/metrics.ts';
 
+// plugins
+export type { LoadedPlugin, PluginKind, PluginProblem } from './plugins/plugin.ts';
+export { loadPlugins, type PluginRegistry, type PluginSources, type LoadPluginsOptions, type PluginToolEntry } from './plugins/registry.ts';
+export { loadOpenApiPlugin, type LoadOpenApiPluginOptions } from './plugins/openapi/load-openapi-plugin.ts';
+export type { PluginAuthConfig } from './plugins/openapi/plugin-auth.ts';
+export { connectMcpServer, type McpPlugin } from './plugins/mcp/connect-mcp-server.ts';
+export type { McpServerConfig } from './plugins/mcp/server-config.ts';
+export { parseMcpCommand } from './plugins/mcp-command.ts';
+export { loadLocalPlugin, type LocalPluginManifest } from './plugins/local/local-plugin.ts';
+export { loadGantryConfig, findConfigFile, type GantryConfig, type PluginSourceConfig } from './plugins/config.ts';
+export { checkFingerprints, acceptFingerprints, fingerprintStates, type PluginChange } from './plugins/fingerprints.ts';
+export { pluginInstructionsNote, pluginMarker } from './plugins/untrusted-descriptions.ts';
+
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';
 export { DEFAULT_PRICES, findPrice, type ModelPrice, type PriceTable } from './models/pricing.ts';

@@ -4,7 +4,7 @@ import type { AgentDefinition } from '../agent/definition.ts';
 import type { ContextOptions } from '../agent/history.ts';
 import { resolveModel, type ResolvedModel } from '../models/model-spec.ts';
 import type { ModelPrice } from '../models/pricing.ts';
-import { builtinTools } from '../tools/builtins.ts';
+import { builtinToolNames, builtinTools } from '../tools/builtins.ts';
 import type { ToolLike } from '../tools/registered-tool.ts';
 import { loadAgentDefinition } from './load-agent.ts';
 import { parsePositiveInt, parsePositiveNumber, parsePrice, type CliIO } from './io.ts';
@@ -102,6 +102,15 @@ export async function setupAgent({
     ...(contextWindow ? { contextWindow } : {}),
   });
   return { agent, definition, model, instructions };
+}
+
+/**
+ * Every tool name the agent may already use (its own tools and the built-ins), so tools added
+ * from elsewhere (plugins) can be named around them.
+ */
+export async function reservedToolNames(agentName: string | undefined): Promise<string[]> {
+  const own = agentName ? ((await loadAgentDefinition(agentName)).tools ?? []).map((candidate) => candidate.name) : [];
+  return [...new Set([...builtinToolNames(), ...own])];
 }
 
 /** `--tools` picks by name from the agent's own tools and the built-ins; without it the agent's (or all built-ins). */

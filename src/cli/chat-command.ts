@@ -6,13 +6,14 @@ import { describeError } from '../agent/errors.ts';
 import type { ConversationHistory } from '../agent/history.ts';
 import type { RunResult } from '../agent/records.ts';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { addAgentOptions, setupAgent, type AgentSetupOptions } from './agent-setup.ts';
+import { addAgentOptions, reservedToolNames, setupAgent, type AgentSetupOptions } from './agent-setup.ts';
 import type { CliIO } from './io.ts';
 import { addIndexOption, openIndexTools, type IndexTools } from './index-option.ts';
 import { addConversationOptions, openCliConversation, type CliConversation, type ConversationCliOptions } from './memory-options.ts';
+import { addPluginOptions, openCliPlugins, pluginExamples, type CliPlugins, type PluginCliOptions } from './plugin-options.ts';
 import { HumanPrinter } from './printer.ts';
 
-export interface ChatCommandOptions extends AgentSetupOptions, ConversationCliOptions {
+export interface ChatCommandOptions extends AgentSetupOptions, ConversationCliOptions, PluginCliOptions {
   /** `--index NAME`: retrieval_search over a document index. */
   index?: string;
 }
@@ -31,7 +32,7 @@ export function registerChatCommand(program: Command, io: CliIO): void {
     .description('Talk with an agent, one turn per line; the conversation is kept in a session you can continue later.')
     .argument('[agent]', 'an example agent name (assistant, math, librarian…) or a path to a module exporting an agent definition');
   addAgentOptions(command, { scope: 'each answer' });
-  addIndexOption(addConversationOptions(command))
+  addPluginOptions(addIndexOption(addConversationOptions(command)))
     .addHelpText(
       'after',
       `
@@ -46,7 +47,8 @@ Examples:
   $ gantry chat --model openai:gpt-4.1-mini --session work --memory alice --max-history-tokens 4000 --no-summarize
   $ gantry chat --model openai:gpt-4.1-mini --tools calculator,web_fetch --planner react --max-steps 10 --timeout 60000
   $ gantry chat librarian --model openai:gpt-4.1-mini --index docs --session docs-questions
-  $ printf 'My name is Ada.\\nWhat is my name?\\n' | gantry chat --model openai:gpt-4.1-mini --session demo`,
+  $ printf 'My name is Ada.\\nWhat is my name?\\n' | gantry chat --model openai:gpt-4.1-mini --session demo
+${pluginExamples({ command: 'chat', rest: '--model openai:gpt-4.1-mini' }).join('\n')}`,
     )
     .action(async (agentName: string | undefined, options: ChatCommandOptions) => {
       io.setExitCode(await chatCommand(agentName, options, io));
@@ -62,13 +64,17 @@ export async function chatCommand(agentName: string | undefined, options: ChatCo
   const sessionId = options.session ?? newSessionId();
   const conversation = openCliConversation({ options: { ...options, session: sessionId }, env: io.env, stderr: io.stderr });
   let indexTools: IndexTools | undefined;
+  let plugins: CliPlugins | undefined;
   try {
     indexTools = await openIndexTools({ name: options.index, env: io.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+    const extraTools = [...indexTools.tools, ...conversation.extraTools];
+    plugins = await openCliPlugins({ options, io, reservedNames: [...(await reservedToolNames(agentName)), ...extraTools.map((tool) => tool.name)] });
     const { agent, model } = await setupAgent({
       agentName,
       options,
       io,
-      extraTools: [...indexTools.tools, ...conversation.extraTools],
+      extraTools: [...extraTools, ...plugins.tools],
+      ...(plugins.instructions ? { extraInstructions: plugins.instructions } : {}),
       ...(conversation.contextWindow ? { contextWindow: conversation.contextWindow } : {}),
     });
     io.stderr.write(
@@ -79,6 +85,7 @@ export async function chatCommand(agentName: string | undefined, options: ChatCo
     await chatLoop({ agent, model: model.model, conversation, io });
     return 0;
   } finally {
+    await plugins?.close();
     indexTools?.close();
     conversation.close();
   }

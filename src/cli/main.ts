@@ -5,6 +5,7 @@ import { registerIndexCommand } from './index-command.ts';
 import type { CliIO } from './io.ts';
 import { registerChatCommand } from './chat-command.ts';
 import { registerMemoryCommand } from './memory-command.ts';
+import { registerPluginsCommand } from './plugins-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerRunsCommand } from './runs-command.ts';
 import { registerSessionsCommand } from './sessions-command.ts';
@@ -35,6 +36,7 @@ Examples:
   $ gantry memory list --all             # long-term notes; gantry memory remove ID deletes one
   $ gantry tools call calculator --args '{"expression":"2^100"}'
   $ gantry tools list --json
+  $ gantry plugins inspect ./api.yaml   # what a plugin gives; gantry run --plugin SOURCE uses it
   $ gantry runs list                     # saved runs; gantry run --resume ID continues one
   $ gantry index add docs ./docs && gantry index search docs "install from source"
 
@@ -47,6 +49,7 @@ OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE repl
   registerSessionsCommand(program, io);
   registerMemoryCommand(program, io);
   registerToolsCommand(program, io);
+  registerPluginsCommand(program, io);
   registerRunsCommand(program, io);
   registerIndexCommand(program, io);
   for (const command of program.commands) command.exitOverride();

@@ -9,13 +9,14 @@ import { TraceWriter } from '../agent/trace.ts';
 import { gantryHome, mainDatabasePath } from '../memory/database.ts';
 import { assertResumable, RunStore } from '../memory/run-store.ts';
 import { toJsonResult } from './json-result.ts';
-import { addAgentOptions, setupAgent, type AgentSetup, type AgentSetupOptions } from './agent-setup.ts';
+import { addAgentOptions, reservedToolNames, setupAgent, type AgentSetup, type AgentSetupOptions } from './agent-setup.ts';
 import { HumanPrinter } from './printer.ts';
 import { addIndexOption, openIndexTools, type IndexTools } from './index-option.ts';
 import { addConversationOptions, openCliConversation, type ConversationCliOptions } from './memory-options.ts';
+import { addPluginOptions, openCliPlugins, pluginExamples, type CliPlugins, type PluginCliOptions } from './plugin-options.ts';
 import { readStdin, type CliIO } from './io.ts';
 
-export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOptions {
+export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOptions, PluginCliOptions {
   /** `--index NAME`: retrieval_search over a document index. */
   index?: string;
   input?: string;
@@ -30,9 +31,10 @@ export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOpt
 /**
  * Options that belong to one invocation rather than to the run, so they are not saved with it:
  * a resumed run takes them from its own command line. `--record` is among them because a
- * recording starts its file afresh, which would overwrite the first part of the run.
+ * recording starts its file afresh, which would overwrite the first part of the run; and
+ * `--accept-plugin-changes` because accepting a change is a decision for each invocation.
  */
-const INVOCATION_OPTIONS: ReadonlySet<string> = new Set(['input', 'json', 'trace', 'record', 'resume', 'save']);
+const INVOCATION_OPTIONS: ReadonlySet<string> = new Set(['input', 'json', 'trace', 'record', 'resume', 'save', 'acceptPluginChanges']);
 
 export function registerRunCommand(program: Command, io: CliIO): void {
   const command = program.command('run');
@@ -44,7 +46,7 @@ export function registerRunCommand(program: Command, io: CliIO): void {
     .option('--trace <file>', 'append the run\'s events to FILE as JSON lines')
     .option('--resume <run-id>', 'continue a saved run from its last completed step (see gantry runs list); options given now override its saved ones')
     .option('--no-save', 'do not save the run in $GANTRY_HOME/gantry.db (it cannot be resumed)');
-  addIndexOption(addConversationOptions(command))
+  addPluginOptions(addIndexOption(addConversationOptions(command)))
     .addHelpText(
       'after',
       `
@@ -58,7 +60,8 @@ Examples:
   $ gantry run --resume 3f2a1b4c --max-steps 40       # continue a run that ran out of steps
   $ gantry run librarian --index docs --model openai:gpt-4.1-mini --input "How do I rotate the keys?"
   $ gantry run --session trip --memory --model openai:gpt-4.1-mini --input "I prefer trains; plan Paris to Rome."
-  $ gantry run --session trip --max-history-tokens 4000 --no-summarize --model openai:gpt-4.1-mini --input "And back?"`,
+  $ gantry run --session trip --max-history-tokens 4000 --no-summarize --model openai:gpt-4.1-mini --input "And back?"
+${pluginExamples({ command: 'run', rest: '--model openai:gpt-4.1-mini --input "..."' }).join('\n')}`,
     )
     .action(async (agentName: string | undefined, options: RunCommandOptions, command: Command) => {
       io.setExitCode(await runCommand(agentName, options, io, givenOptions(options, command)));
@@ -101,8 +104,9 @@ export async function runCommand(
 }
 
 /**
- * Builds the agent with what `--session`, `--memory` and `--index` add (history, notes, tools),
- * runs `body`, stores the finished turn in the session, and closes what was opened.
+ * Builds the agent with what `--session`, `--memory`, `--index` and the plugins add (history,
+ * notes, tools, the plugin note in the instructions), runs `body`, stores the finished turn in
+ * the session, and closes what was opened.
  */
 async function withRunSetup(
   { agentName, options, input, io, resuming }: { agentName: string | undefined; options: RunCommandOptions; input: string; io: CliIO; resuming?: string },
@@ -110,13 +114,17 @@ async function withRunSetup(
 ): Promise<number> {
   const conversation = openCliConversation({ options, env: io.env, stderr: io.stderr });
   let indexTools: IndexTools | undefined;
+  let plugins: CliPlugins | undefined;
   try {
     indexTools = await openIndexTools({ name: options.index, env: io.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+    const extraTools = [...indexTools.tools, ...conversation.extraTools];
+    plugins = await openCliPlugins({ options, io, reservedNames: [...(await reservedToolNames(agentName)), ...extraTools.map((tool) => tool.name)] });
     const setup = await setupAgent({
       agentName,
       options,
       io,
-      extraTools: [...indexTools.tools, ...conversation.extraTools],
+      extraTools: [...extraTools, ...plugins.tools],
+      ...(plugins.instructions ? { extraInstructions: plugins.instructions } : {}),
       ...(conversation.contextWindow ? { contextWindow: conversation.contextWindow } : {}),
     });
     const history = input.trim() ? withoutRun(await conversation.history({ model: setup.model.model }), resuming) : undefined;
@@ -125,6 +133,7 @@ async function withRunSetup(
     if (outcome.result) conversation.afterRun({ input, result: outcome.result });
     return outcome.code;
   } finally {
+    await plugins?.close();
     indexTools?.close();
     conversation.close();
   }
