@@ -113,6 +113,12 @@ export { pluginInstructionsNote, pluginMarker } from './plugins/untrusted-descri
 // models
 export { resolveModel, parseModelSpec, type ModelSettings, type ResolvedModel } from './models/model-spec.ts';
 export { DEFAULT_PRICES, findPrice, type ModelPrice, type PriceTable } from './models/pricing.ts';
+export { LlamaCppChatModel, type LlamaCppChatModelOptions } from './models/local/llama-chat-model.ts';
+export { ensureModelFile, type EnsureModelFileOptions } from './models/local/download.ts';
+export { parseLocalModelSpec, isLocalModelSpec, type LocalModelSpec } from './models/local/local-model-spec.ts';
+export { MODEL_CATALOG, type CatalogEntry } from './models/local/catalog.ts';
+export { modelCacheDir } from './models/local/model-cache.ts';
+export { ModelDownloadError } from './models/local/model-download-error.ts';
 export { resolveEmbeddings, type EmbeddingsSettings, type ResolvedEmbeddings } from './models/embeddings-spec.ts';
 
 // cli

@@ -22,6 +22,8 @@ export interface AgentSetupOptions {
   maxCost?: number;
   price?: ModelPrice;
   record?: string;
+  /** `--yes`: consent to downloading a local model (`--model local`) without a prompt. */
+  yes?: boolean;
 }
 
 /**
@@ -40,7 +42,8 @@ export function addAgentOptions(command: Command, { scope }: { scope: string }):
     .option('--timeout <ms>', `wall-clock limit for ${scope}, in milliseconds`, parsePositiveInt)
     .option('--max-cost <usd>', `spend limit for ${scope} in US dollars (needs a known model price, or --price)`, parsePositiveNumber)
     .option('--price <input,output>', 'the model\'s price in USD per million input and output tokens', parsePrice)
-    .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)');
+    .option('--record <file>', 'record every model request and response to FILE (replay with --model replay:FILE)')
+    .option('-y, --yes', 'with --model local: download the model without asking (needed when stdin is not a terminal)');
 }
 
 export interface AgentSetup {
@@ -81,7 +84,7 @@ export async function setupAgent({
 }): Promise<AgentSetup> {
   const definition = agentName ? await loadAgentDefinition(agentName) : GENERAL_ASSISTANT;
   const tools = [...selectTools(definition, options.tools), ...extraTools];
-  const model = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env });
+  const model = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env, yes: options.yes ?? false, io });
   const limits: AgentLimits = {
     ...definition.limits,
     ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),

@@ -45,6 +45,7 @@ interface RunEnvOptions {
   json?: boolean;
   trace?: string;
   record?: string;
+  yes?: boolean;
 }
 
 const DEFAULT_EPISODES = 6;
@@ -124,6 +125,7 @@ Examples:
     .option('--json', 'print one JSON object: { episodes, successRate, byTaskType, avgSteps, invalidActionRate, tokens, results }')
     .option('--trace <file>', 'with --policy agent: append every episode\'s events to FILE as JSON lines')
     .option('--record <file>', 'with --policy agent: record every model request and response to FILE')
+    .option('-y, --yes', 'with --model local: download the model without asking')
     .addHelpText(
       'after',
       `
@@ -182,7 +184,7 @@ async function episodePlayer({ spec, options, io, environment, trace }: {
       return episodeResultFromTrajectory({ trajectory, seed });
     };
   }
-  const model = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env });
+  const model = await resolveModel({ spec: options.model, baseUrl: options.baseUrl, recordFile: options.record, env: io.env, yes: options.yes ?? false, io });
   const demos = options.demos ?? (isHousehold(spec) ? DEFAULT_DEMOS : 0);
   const pool: Trajectory[] = demos > 0 ? await collectExpertDemonstrations({ stepLimit: options.stepLimit }) : [];
   return ({ seed, reset }) =>

@@ -5,6 +5,7 @@ import { registerIndexCommand } from './index-command.ts';
 import type { CliIO } from './io.ts';
 import { registerChatCommand } from './chat-command.ts';
 import { registerMemoryCommand } from './memory-command.ts';
+import { registerModelsCommand } from './models-command.ts';
 import { registerPluginsCommand } from './plugins-command.ts';
 import { registerRunCommand } from './run-command.ts';
 import { registerRunsCommand } from './runs-command.ts';
@@ -39,6 +40,7 @@ Examples:
   $ gantry plugins inspect ./api.yaml   # what a plugin gives; gantry run --plugin SOURCE uses it
   $ gantry runs list                     # saved runs; gantry run --resume ID continues one
   $ gantry index add docs ./docs && gantry index search docs "install from source"
+  $ gantry models pull local             # download the local model once; gantry models list shows the cache
 
 Models: --model PROVIDER:MODEL or GANTRY_MODEL; openai:NAME with OPENAI_API_KEY or --base-url for
 OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE replays a --record file.`,
@@ -52,6 +54,7 @@ OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio); replay:FILE repl
   registerPluginsCommand(program, io);
   registerRunsCommand(program, io);
   registerIndexCommand(program, io);
+  registerModelsCommand(program, io);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

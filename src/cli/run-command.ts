@@ -34,7 +34,7 @@ export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOpt
  * recording starts its file afresh, which would overwrite the first part of the run; and
  * `--accept-plugin-changes` because accepting a change is a decision for each invocation.
  */
-const INVOCATION_OPTIONS: ReadonlySet<string> = new Set(['input', 'json', 'trace', 'record', 'resume', 'save', 'acceptPluginChanges']);
+const INVOCATION_OPTIONS: ReadonlySet<string> = new Set(['input', 'json', 'trace', 'record', 'resume', 'save', 'acceptPluginChanges', 'yes']);
 
 export function registerRunCommand(program: Command, io: CliIO): void {
   const command = program.command('run');

@@ -1,7 +1,10 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { basename } from 'node:path';
 import { UserError } from '../agent/errors.ts';
 import { RecordingChatModel } from './recording-chat-model.ts';
 import { ReplayChatModel } from './replay-chat-model.ts';
+import { ensureModelFile } from './local/download.ts';
+import { isLocalModelSpec, parseLocalModelSpec } from './local/local-model-spec.ts';
 
 /** Settings that decide which model a run uses. Nothing here has a default model. */
 export interface ModelSettings {
@@ -18,6 +21,18 @@ export interface ModelSettings {
   recordFile?: string;
   /** Where `GANTRY_MODEL`, `OPENAI_API_KEY` and `OPENAI_BASE_URL` are read; default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** Local models (`local`, `llama:`): consent to a download given in advance (`--yes`). */
+  yes?: boolean;
+  /**
+   * Local models: where a download asks for consent (stdin) and shows its notice and progress
+   * (stderr). Without it, a model that is not cached yet cannot be downloaded.
+   */
+  io?: {
+    stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+    stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  };
+  /** Cancels a local model's download. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedModel {
@@ -31,6 +46,7 @@ export interface ResolvedModel {
 
 export const NO_MODEL_HELP =
   'No model is configured. Pass --model PROVIDER:MODEL or set GANTRY_MODEL, for example:\n' +
+  '  --model local                                    (runs in-process on the CPU; downloads a 2.5 GB model once, with your consent)\n' +
   '  --model openai:gpt-4.1-mini                      (with OPENAI_API_KEY set)\n' +
   '  --model openai:llama3.1 --base-url http://localhost:11434/v1   (Ollama, no key needed)\n' +
   '  --model replay:recording.jsonl                   (replay a run recorded with --record)';
@@ -55,10 +71,41 @@ export async function resolveModel(settings: ModelSettings): Promise<ResolvedMod
   const env = settings.env ?? process.env;
   const spec = settings.spec?.trim() || env.GANTRY_MODEL?.trim();
   if (!spec) throw new UserError(NO_MODEL_HELP);
+  if (isLocalModelSpec(spec)) return resolveLocalModel({ spec, settings, env });
   const { provider, name } = parseModelSpec(spec);
   const model = await createModel({ provider, name, settings, env });
   const recorded = settings.recordFile ? new RecordingChatModel({ model, file: settings.recordFile }) : model;
   return { model: recorded, spec: `${provider}:${name}`, provider, name };
+}
+
+/**
+ * `local`, `local:small` and `llama:…` run in-process through node-llama-cpp: the file is found
+ * in the cache (or downloaded once, with consent and a verified checksum), then loaded lazily.
+ */
+async function resolveLocalModel({ spec, settings, env }: { spec: string; settings: ModelSettings; env: NodeJS.ProcessEnv }): Promise<ResolvedModel> {
+  if (settings.baseUrl) throw new UserError('--base-url applies to openai: models, not to local ones.');
+  const parsed = parseLocalModelSpec(spec);
+  const io = settings.io ?? { stdin: Object.assign(process.stdin, { isTTY: false }), stderr: process.stderr };
+  const { path } = await ensureModelFile({ spec: parsed, env, yes: settings.yes ?? false, io, ...(settings.signal ? { signal: settings.signal } : {}) });
+  const { LlamaCppChatModel } = await import('./local/llama-chat-model.ts');
+  const name = parsed.kind === 'catalog' ? parsed.entry.name : basename(path, '.gguf');
+  const model = new LlamaCppChatModel({
+    modelPath: path,
+    modelName: name,
+    ...localThreads(env),
+    logger: (message) => io.stderr.write(`${message}\n`),
+  });
+  const recorded = settings.recordFile ? new RecordingChatModel({ model, file: settings.recordFile }) : model;
+  return { model: recorded, spec, provider: 'local', name };
+}
+
+/** `GANTRY_LLAMA_THREADS` overrides the thread count (default: the machine's cores). */
+function localThreads(env: NodeJS.ProcessEnv): { threads?: number } {
+  const text = env.GANTRY_LLAMA_THREADS?.trim();
+  if (!text) return {};
+  const threads = Number(text);
+  if (!Number.isInteger(threads) || threads < 1) throw new UserError(`GANTRY_LLAMA_THREADS must be a positive whole number; got "${text}".`);
+  return { threads };
 }
 
 async function createModel(options: {

@@ -20,3 +20,7 @@ export {
   type StubRequestRecord,
 } from './openai-stub-server.ts';
 export { HashEmbeddings, type HashEmbeddingsOptions } from './hash-embeddings.ts';
+export {
+  writeTinyLlamaGguf, qwenToolCallScript, TINY_TOOL_CALL_SCRIPT, TINY_ANSWER_SCRIPT, TINY_CHAT_TEMPLATE,
+  type TinyLlamaGgufOptions, type TinyModelInfo,
+} from './tiny-gguf.ts';
