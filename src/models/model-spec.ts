@@ -85,7 +85,7 @@ export async function resolveModel(settings: ModelSettings): Promise<ResolvedMod
 async function resolveLocalModel({ spec, settings, env }: { spec: string; settings: ModelSettings; env: NodeJS.ProcessEnv }): Promise<ResolvedModel> {
   if (settings.baseUrl) throw new UserError('--base-url applies to openai: models, not to local ones.');
   const parsed = parseLocalModelSpec(spec);
-  const io = settings.io ?? { stdin: Object.assign(process.stdin, { isTTY: false }), stderr: process.stderr };
+  const io = settings.io ?? { stdin: process.stdin, stderr: process.stderr };
   const { path } = await ensureModelFile({ spec: parsed, env, yes: settings.yes ?? false, io, ...(settings.signal ? { signal: settings.signal } : {}) });
   const { LlamaCppChatModel } = await import('./local/llama-chat-model.ts');
   const name = parsed.kind === 'catalog' ? parsed.entry.name : basename(path, '.gguf');

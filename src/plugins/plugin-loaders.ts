@@ -1,6 +1,5 @@
 import { loadLocalPlugin } from './local/local-plugin.ts';
-import { connectMcpServer } from './mcp/connect-mcp-server.ts';
-import { loadOpenApiPlugin, type LoadOpenApiPluginOptions } from './openapi/load-openapi-plugin.ts';
+import type { LoadOpenApiPluginOptions } from './openapi/load-openapi-plugin.ts';
 import type { McpServerConfig } from './mcp/server-config.ts';
 import type { LoadedPlugin } from './plugin.ts';
 
@@ -11,8 +10,12 @@ export interface PluginLoaders {
   local(options: { source: string; cwd?: string }): Promise<LoadedPlugin>;
 }
 
+/**
+ * The OpenAPI and MCP loaders are imported when a plugin of their kind is loaded: the MCP SDK and
+ * the OpenAPI parser cost about 350 ms to import, which every `gantry` command would pay otherwise.
+ */
 export const defaultPluginLoaders: PluginLoaders = {
-  openapi: loadOpenApiPlugin,
-  mcp: connectMcpServer,
+  openapi: async (options) => (await import('./openapi/load-openapi-plugin.ts')).loadOpenApiPlugin(options),
+  mcp: async (config) => (await import('./mcp/connect-mcp-server.ts')).connectMcpServer(config),
   local: loadLocalPlugin,
 };
