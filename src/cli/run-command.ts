@@ -81,8 +81,9 @@ export async function runCommand(
 ): Promise<number> {
   if (options.resume !== undefined) return resumeCommand({ agentName, runRef: options.resume, options, given, io });
   const input = options.input ?? (await readStdin(io));
+  // Checked before the model is set up, so a missing input never costs a model download or a server start.
+  if (!input.trim()) throw new UserError('No input: pass --input TEXT or pipe the task on stdin.');
   return withRunSetup({ agentName, options, input, io }, async ({ setup, run }) => {
-    if (!input.trim()) throw new UserError('No input: pass --input TEXT or pipe the task on stdin.');
     if (options.save === false) return streamRun({ agent: setup.agent, input, options, io, run });
 
     const store = RunStore.open(mainDatabasePath(gantryHome(io.env)));
