@@ -45,13 +45,19 @@ export class StdioTransport implements JsonRpcTransport {
   #stderrTruncated = false;
   /** Why the server can no longer answer ("exited with code 1"), once it cannot. */
   #failure: string | undefined;
+  /**
+   * Why the server is being stopped (it broke the protocol), until it has exited: failures are
+   * reported only then, because its stderr is a separate pipe and what it logged just before the
+   * bad line may still be on the way.
+   */
+  #broken: string | undefined;
 
   private constructor({ child, label }: { child: ChildProcessWithoutNullStreams; label: string }) {
     this.#child = child;
     this.label = label;
     this.#exited = new Promise((resolve) => {
       child.on('close', (code, signal) => {
-        this.#fail(signal === null ? `exited with code ${code}` : `was killed by ${signal}`);
+        this.#fail(this.#broken ?? (signal === null ? `exited with code ${code}` : `was killed by ${signal}`));
         resolve();
       });
     });
@@ -92,9 +98,10 @@ export class StdioTransport implements JsonRpcTransport {
   }
 
   send(request: JsonRpcRequest, signal: AbortSignal): Promise<unknown> {
-    if (this.#failure !== undefined) {
-      return Promise.reject(
-        this.#error(`Cannot send "${request.method}": the environment server ${this.label} ${this.#failure}.`),
+    if (this.#failure !== undefined || this.#broken !== undefined) {
+      // Once it has exited, the failure and the whole of its stderr are known.
+      return this.#exited.then(() =>
+        Promise.reject(this.#error(`Cannot send "${request.method}": the environment server ${this.label} ${this.#failure}.`)),
       );
     }
     return new Promise((resolve, reject) => {
@@ -127,7 +134,7 @@ export class StdioTransport implements JsonRpcTransport {
   #onStdout(text: string): void {
     this.#stdoutBuffer += text;
     let newline = this.#stdoutBuffer.indexOf('\n');
-    while (newline !== -1 && this.#failure === undefined) {
+    while (newline !== -1 && this.#failure === undefined && this.#broken === undefined) {
       const line = this.#stdoutBuffer.slice(0, newline).trim();
       this.#stdoutBuffer = this.#stdoutBuffer.slice(newline + 1);
       if (line !== '') this.#onLine(line);
@@ -143,11 +150,12 @@ export class StdioTransport implements JsonRpcTransport {
       message = undefined;
     }
     if (!isRecord(message)) {
-      this.#fail(
+      this.#broken =
         `wrote a line to stdout that is not a JSON-RPC message: "${preview(line)}" ` +
-          '(stdout carries only the protocol: the server must log to stderr)',
-      );
+        '(stdout carries only the protocol: the server must log to stderr)';
+      // Waiting requests fail when the process has exited ('close'), with all it wrote to stderr.
       this.#child.kill('SIGTERM');
+      setTimeout(() => this.#child.kill('SIGKILL'), EXIT_GRACE_MS).unref();
       return;
     }
     const id = message.id;
