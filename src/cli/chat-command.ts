@@ -6,17 +6,15 @@ import { describeError } from '../agent/errors.ts';
 import type { ConversationHistory } from '../agent/history.ts';
 import type { RunResult } from '../agent/records.ts';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { addAgentOptions, reservedToolNames, setupAgent, type AgentSetupOptions } from './agent-setup.ts';
+import { addAgentOptions } from './agent-setup.ts';
+import { setupAgentWithExtras, type AgentExtrasOptions } from './agent-extras.ts';
 import type { CliIO } from './io.ts';
-import { addIndexOption, openIndexTools, type IndexTools } from './index-option.ts';
+import { addIndexOption } from './index-option.ts';
 import { addConversationOptions, openCliConversation, type CliConversation, type ConversationCliOptions } from './memory-options.ts';
-import { addPluginOptions, openCliPlugins, pluginExamples, type CliPlugins, type PluginCliOptions } from './plugin-options.ts';
+import { addPluginOptions, pluginExamples } from './plugin-options.ts';
 import { HumanPrinter } from './printer.ts';
 
-export interface ChatCommandOptions extends AgentSetupOptions, ConversationCliOptions, PluginCliOptions {
-  /** `--index NAME`: retrieval_search over a document index. */
-  index?: string;
-}
+export interface ChatCommandOptions extends AgentExtrasOptions, ConversationCliOptions {}
 
 const COMMANDS_HELP = [
   'Commands:',
@@ -63,20 +61,10 @@ ${pluginExamples({ command: 'chat', rest: '--model openai:gpt-4.1-mini' }).join(
 export async function chatCommand(agentName: string | undefined, options: ChatCommandOptions, io: CliIO): Promise<number> {
   const sessionId = options.session ?? newSessionId();
   const conversation = openCliConversation({ options: { ...options, session: sessionId }, env: io.env, stderr: io.stderr });
-  let indexTools: IndexTools | undefined;
-  let plugins: CliPlugins | undefined;
+  let extras: Awaited<ReturnType<typeof setupAgentWithExtras>> | undefined;
   try {
-    indexTools = await openIndexTools({ name: options.index, env: io.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-    const extraTools = [...indexTools.tools, ...conversation.extraTools];
-    plugins = await openCliPlugins({ options, io, reservedNames: [...(await reservedToolNames(agentName)), ...extraTools.map((tool) => tool.name)] });
-    const { agent, model } = await setupAgent({
-      agentName,
-      options,
-      io,
-      extraTools: [...extraTools, ...plugins.tools],
-      ...(plugins.instructions ? { extraInstructions: plugins.instructions } : {}),
-      ...(conversation.contextWindow ? { contextWindow: conversation.contextWindow } : {}),
-    });
+    extras = await setupAgentWithExtras({ agentName, options, io, conversation });
+    const { agent, model } = extras.setup;
     io.stderr.write(
       options.session === undefined
         ? `New session ${sessionId}; continue it later with: gantry chat --session ${sessionId}\n`
@@ -85,8 +73,7 @@ export async function chatCommand(agentName: string | undefined, options: ChatCo
     await chatLoop({ agent, model: model.model, conversation, io });
     return 0;
   } finally {
-    await plugins?.close();
-    indexTools?.close();
+    await extras?.close();
     conversation.close();
   }
 }

@@ -9,16 +9,15 @@ import { TraceWriter } from '../agent/trace.ts';
 import { gantryHome, mainDatabasePath } from '../memory/database.ts';
 import { assertResumable, RunStore } from '../memory/run-store.ts';
 import { toJsonResult } from './json-result.ts';
-import { addAgentOptions, reservedToolNames, setupAgent, type AgentSetup, type AgentSetupOptions } from './agent-setup.ts';
+import { addAgentOptions, type AgentSetup } from './agent-setup.ts';
+import { setupAgentWithExtras, type AgentExtrasOptions } from './agent-extras.ts';
 import { HumanPrinter } from './printer.ts';
-import { addIndexOption, openIndexTools, type IndexTools } from './index-option.ts';
+import { addIndexOption } from './index-option.ts';
 import { addConversationOptions, openCliConversation, type ConversationCliOptions } from './memory-options.ts';
-import { addPluginOptions, openCliPlugins, pluginExamples, type CliPlugins, type PluginCliOptions } from './plugin-options.ts';
+import { addPluginOptions, pluginExamples } from './plugin-options.ts';
 import { readStdin, type CliIO } from './io.ts';
 
-export interface RunCommandOptions extends AgentSetupOptions, ConversationCliOptions, PluginCliOptions {
-  /** `--index NAME`: retrieval_search over a document index. */
-  index?: string;
+export interface RunCommandOptions extends AgentExtrasOptions, ConversationCliOptions {
   input?: string;
   json?: boolean;
   trace?: string;
@@ -114,28 +113,17 @@ async function withRunSetup(
   body: (prepared: { setup: AgentSetup; run: Pick<RunOptions, 'history' | 'additionalInstructions'> }) => Promise<RunResultAndCode>,
 ): Promise<number> {
   const conversation = openCliConversation({ options, env: io.env, stderr: io.stderr });
-  let indexTools: IndexTools | undefined;
-  let plugins: CliPlugins | undefined;
+  let extras: Awaited<ReturnType<typeof setupAgentWithExtras>> | undefined;
   try {
-    indexTools = await openIndexTools({ name: options.index, env: io.env, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
-    const extraTools = [...indexTools.tools, ...conversation.extraTools];
-    plugins = await openCliPlugins({ options, io, reservedNames: [...(await reservedToolNames(agentName)), ...extraTools.map((tool) => tool.name)] });
-    const setup = await setupAgent({
-      agentName,
-      options,
-      io,
-      extraTools: [...extraTools, ...plugins.tools],
-      ...(plugins.instructions ? { extraInstructions: plugins.instructions } : {}),
-      ...(conversation.contextWindow ? { contextWindow: conversation.contextWindow } : {}),
-    });
+    extras = await setupAgentWithExtras({ agentName, options, io, conversation });
+    const { setup } = extras;
     const history = input.trim() ? withoutRun(await conversation.history({ model: setup.model.model }), resuming) : undefined;
     const notes = input.trim() ? conversation.notesFor(input) : undefined;
     const outcome = await body({ setup, run: { ...(history ? { history } : {}), ...(notes ? { additionalInstructions: notes } : {}) } });
     if (outcome.result) conversation.afterRun({ input, result: outcome.result });
     return outcome.code;
   } finally {
-    await plugins?.close();
-    indexTools?.close();
+    await extras?.close();
     conversation.close();
   }
 }

@@ -53,6 +53,12 @@ const MIGRATIONS = [
    );`,
 ];
 
+/** What one checkpointer remembers between events: each call's arguments and each step's reply. */
+interface CheckpointMemory {
+  argsOf: Map<string, unknown>;
+  replies: Map<number, ModelReply>;
+}
+
 /** `running` as stored; `interrupted` when its process is gone; otherwise how the run stopped. */
 export type RunStatus = 'running' | 'interrupted' | StopReason;
 
@@ -169,9 +175,10 @@ export class RunStore {
 
   /** Writes a run's checkpoints as its events happen; give it to `agent.stream` as `checkpoint`. */
   checkpointer(runId: string): RunCheckpointer {
-    // A call's arguments arrive with its start event; a call killed before it ends runs again, so memory is enough.
-    const argsOf = new Map<string, unknown>();
-    return { record: (event) => this.#record({ runId, event, argsOf }) };
+    // What a tool call's record needs arrives with earlier events of the same process: a call killed
+    // before it ends runs again, so memory is enough (a resumed step's reply is read back once).
+    const memory: CheckpointMemory = { argsOf: new Map(), replies: new Map() };
+    return { record: (event) => this.#record({ runId, event, memory }) };
   }
 
   /** The run with this id, or with this unique prefix of at least 4 characters (like git). */
@@ -256,17 +263,18 @@ export class RunStore {
     });
   }
 
-  #record({ runId, event, argsOf }: { runId: string; event: AgentEvent; argsOf: Map<string, unknown> }): void {
+  #record({ runId, event, memory }: { runId: string; event: AgentEvent; memory: CheckpointMemory }): void {
     switch (event.type) {
       case 'tool_call_start':
-        argsOf.set(`${event.step}:${event.toolCallId}`, event.args);
+        memory.argsOf.set(`${event.step}:${event.toolCallId}`, event.args);
         return;
       case 'model_message':
         this.#statements.savePending.run(runId, event.step, JSON.stringify(event.reply));
+        memory.replies.set(event.step, event.reply);
         return;
       case 'tool_call_end':
         // A call cut short by the cancellation did not finish: the resumed run must make it again.
-        if (!event.cancelled) this.#saveToolCall({ runId, event, args: argsOf.get(`${event.step}:${event.toolCallId}`) });
+        if (!event.cancelled) this.#saveToolCall({ runId, event, memory });
         return;
       case 'step_end':
         this.#saveStep(runId, event.record);
@@ -279,9 +287,14 @@ export class RunStore {
     }
   }
 
-  #saveToolCall({ runId, event, args }: { runId: string; event: ToolCallEndEvent; args: unknown }): void {
-    const row = this.#statements.pendingReply.get(runId, event.step) as { reply: string } | undefined;
-    const request = row && (JSON.parse(row.reply) as ModelReply).toolCalls.find((call) => call.id === event.toolCallId);
+  #saveToolCall({ runId, event, memory }: { runId: string; event: ToolCallEndEvent; memory: CheckpointMemory }): void {
+    let reply = memory.replies.get(event.step);
+    if (reply === undefined) {
+      const row = this.#statements.pendingReply.get(runId, event.step) as { reply: string } | undefined;
+      if (row) memory.replies.set(event.step, (reply = JSON.parse(row.reply) as ModelReply));
+    }
+    const request = reply?.toolCalls.find((call) => call.id === event.toolCallId);
+    const args = memory.argsOf.get(`${event.step}:${event.toolCallId}`);
     if (!request) throw new Error(`tool call ${event.toolCallId} of step ${event.step} is not in the step's saved reply`);
     const record: ToolCallRecord = {
       id: event.toolCallId,

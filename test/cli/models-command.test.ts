@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalogEntry } from '../../src/models/local/catalog.ts';
-import { installLoopbackTripwire } from '../net/net-harness.ts';
+import { useLoopbackTripwire } from '../net/net-harness.ts';
 import { sha256Of, startHfStub, type HfStub } from '../models/local/hf-stub-server.ts';
 import { gantry } from './cli-harness.ts';
 
@@ -12,18 +12,11 @@ const BYTES = randomBytes(20_000);
 const HF_SPEC = 'llama:hf:test-user/tiny-GGUF/tiny.gguf';
 const small = catalogEntry('local:small')!;
 
-let tripwire: ReturnType<typeof installLoopbackTripwire>;
 let stub: HfStub;
 let home: string;
 let env: NodeJS.ProcessEnv;
 
-beforeAll(() => {
-  tripwire = installLoopbackTripwire();
-});
-afterAll(() => {
-  tripwire.uninstall();
-  expect(tripwire.violations).toEqual([]);
-});
+useLoopbackTripwire();
 
 beforeEach(async () => {
   stub = await startHfStub({

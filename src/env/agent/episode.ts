@@ -23,8 +23,6 @@ export class EnvironmentEpisode {
   #last: ResetResult | StepResult | undefined;
   #trajectory: Trajectory | undefined;
   #groundings: Grounding[] = [];
-  #actions: string[] = [];
-  #invalidActions = 0;
   #ending: 'won' | 'terminated' | 'truncated' | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -39,8 +37,6 @@ export class EnvironmentEpisode {
     this.#last = start;
     this.#trajectory = startTrajectory(start);
     this.#groundings = [];
-    this.#actions = [];
-    this.#invalidActions = 0;
     this.#ending = undefined;
     return start;
   }
@@ -68,9 +64,7 @@ export class EnvironmentEpisode {
       valid: result.info.valid !== false,
     };
     trajectory.steps.push(record);
-    this.#actions.push(grounding.action);
     if (changed) this.#groundings.push(grounding);
-    if (!record.valid) this.#invalidActions++;
     this.#last = result;
     if (result.info.won === true) this.#ending = 'won';
     else if (result.terminated) this.#ending = 'terminated';
@@ -105,12 +99,12 @@ export class EnvironmentEpisode {
 
   /** The actions as sent to the environment, after grounding. */
   get actions(): readonly string[] {
-    return this.#actions;
+    return (this.#trajectory?.steps ?? []).map((step) => step.grounded ?? step.action.trim());
   }
 
   /** Actions the environment said did not apply. */
   get invalidActions(): number {
-    return this.#invalidActions;
+    return (this.#trajectory?.steps ?? []).filter((step) => !step.valid).length;
   }
 
   /** The groundings that changed what the model wrote, in order. */

@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../../../src/agent/errors.ts';
 import { catalogEntry } from '../../../src/models/local/catalog.ts';
 import { ensureModelFile, hfDownloadUrl, type EnsureModelFileOptions } from '../../../src/models/local/download.ts';
 import { cachePaths } from '../../../src/models/local/model-cache.ts';
 import { ModelDownloadError } from '../../../src/models/local/model-download-error.ts';
-import { installLoopbackTripwire } from '../../net/net-harness.ts';
+import { useLoopbackTripwire } from '../../net/net-harness.ts';
 import { sha256Of, startHfStub, STUB_COMMIT, type HfStub, type StubFile } from './hf-stub-server.ts';
 import { CapturedStream, fakeStdin, fakeSystem } from './local-io.ts';
 
@@ -17,21 +17,13 @@ const FILE = 'tiny.gguf';
 const SPEC = `llama:hf:${REPO}/${FILE}`;
 const BYTES = randomBytes(64 * 1024);
 
-let tripwire: ReturnType<typeof installLoopbackTripwire>;
 let stub: HfStub;
 let files: Record<string, StubFile>;
 let cacheDir: string;
 let stderr: CapturedStream;
 let fetched: string[];
 
-beforeAll(() => {
-  tripwire = installLoopbackTripwire();
-});
-
-afterAll(() => {
-  tripwire.uninstall();
-  expect(tripwire.violations).toEqual([]);
-});
+useLoopbackTripwire();
 
 beforeEach(async () => {
   files = { [`${REPO}/resolve/main/${FILE}`]: { bytes: BYTES } };
